@@ -77,17 +77,16 @@ else
             dpkg -x "$(ls "$CACHE/debs/${p}_"*.deb | sort -V | tail -n1)" "$ODOO_ROOT"
         done
         # Debian removed this non-free file; without it every web asset bundle fails to build.
+        mkdir -p "$ODOO_PATH/odoo/addons/mail/static/lib/selfie_segmentation"
         touch "$ODOO_PATH/odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js"
-        # Debian's links point at absolute /usr/share paths: make them point inside ODOO_ROOT.
-        find "$ODOO_PATH/odoo/addons" -type l -lname '/usr/share/*' | while read -r l; do
-            ln -sfn "$ODOO_ROOT$(readlink "$l")" "$l"
-        done
+        broken=$(find "$ODOO_ROOT" -xtype l | head -n 5)
+        [ -z "$broken" ] || { echo "unresolved links in the Odoo tree: $broken" >&2; exit 1; }
         touch "$ODOO_ROOT/.complete"
     else
         say "Odoo 19 already unpacked in $ODOO_ROOT"
     fi
 fi
-if [ -d "$ODOO_PATH/odoo/addons/account" ]; then
+if [ -d "$ODOO_PATH/odoo/addons/account" ]; then  # Debian's layout
     ODOO_ADDONS="$ODOO_PATH/odoo/addons"
 else  # a git checkout of odoo/odoo: addons/ beside odoo/
     ODOO_ADDONS="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons"
@@ -143,12 +142,11 @@ data_dir = $ROOT/.odoo-data
 db_host = $PGHOST_USED
 db_port = ${PGPORT:-5432}
 db_user = $DBUSER
-db_password = ${PGPASSWORD:-False}
+db_password = ${PGPASSWORD:-}
 http_interface = 127.0.0.1
 http_port = ${HTTP_PORT:-8069}
 admin_passwd = admin
 list_db = True
-without_demo = False
 log_level = info
 CONF
 say "wrote $CONF"

@@ -1,0 +1,48 @@
+from odoo import Command, fields
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class RelanceCommon(AccountTestInvoicingCommon):
+    """Accounting fixtures plus the people of the dunning process."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.company_data["company"]
+        cls.accountant = new_test_user(
+            cls.env,
+            login="relance_accountant",
+            groups="account.group_account_invoice",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="relance_manager",
+            groups="account.group_account_manager",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cls.basic_user = new_test_user(
+            cls.env,
+            login="relance_basic",
+            groups="base.group_user",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
+    def _relance_invoice(cls, partner, amount, due_date, post=True, **kwargs):
+        invoice = cls._create_invoice(
+            partner_id=partner,
+            invoice_date=fields.Date.add(due_date, days=-30),
+            invoice_date_due=due_date,
+            invoice_payment_term_id=False,
+            invoice_line_ids=[cls._prepare_invoice_line(price_unit=amount, tax_ids=[])],
+            **kwargs,
+        )
+        if post:
+            invoice.action_post()
+        return invoice

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The product as a user sees it: (re)creates the database relance_demo with accounting, the
+# French localisation, relance_avancee and demo data, then serves it on http://127.0.0.1:8069
+# (login admin / password admin).   DEMO_DB=name to use another database name.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+DB="${DEMO_DB:-relance_demo}"
+ODOO="$ROOT/scripts/odoo.sh"
+echo "[demo] (re)creating database $DB with demo data (takes a few minutes)"
+dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB"
+"$ODOO" -d "$DB" -i account,l10n_fr_account,relance_avancee --with-demo --load-language fr_FR \
+    --stop-after-init --log-level=warn
+echo "[demo] serving http://127.0.0.1:${HTTP_PORT:-8069} — login admin, password admin"
+exec "$ODOO" -d "$DB" --db-filter "^$DB\$" --log-level=info

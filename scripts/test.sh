@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite from nothing: set-up, a fresh test database with the module installed,
+# pytest-odoo for the TransactionCase tests, Odoo's own runner for the HttpCase browser tours.
+# Prints "N passed, N failed" and exits non-zero on any failure, error, skipped tour or no test.
+#   TEST_DB=name        database to (re)create (default relance_test)
+#   PYTEST_ARGS="-k x"  extra pytest arguments; SKIP_TOURS=1 skips the browser part
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh || { echo "set-up failed" >&2; exit 1; }
+DB="${TEST_DB:-relance_test}"
+LOGS="$ROOT/.test-logs"; mkdir -p "$LOGS"
+ODOO="$ROOT/scripts/odoo.sh"
+. "$ROOT/.odoo-env"
+
+echo "[test] creating database $DB with relance_avancee (log: $LOGS/install.log)"
+dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB" 2>/dev/null
+"$ODOO" -d "$DB" -i relance_avancee --stop-after-init --log-level=warn >"$LOGS/install.log" 2>&1
+if [ $? -ne 0 ] || grep -q " ERROR \| CRITICAL " "$LOGS/install.log"; then
+    grep -A20 " ERROR \| CRITICAL " "$LOGS/install.log" | head -60
+    echo "0 passed, 1 failed"; echo "[test] the module does not install" >&2; exit 1
+fi
+
+echo "[test] pytest-odoo: TransactionCase tests"
+# shellcheck disable=SC2086
+"$ROOT/.venv/bin/pytest" -p no:cacheprovider --odoo-config="$ROOT/odoo.conf" \
+    --odoo-database="$DB" relance_avancee/tests ${PYTEST_ARGS:-} 2>&1 | tee "$LOGS/pytest.log"
+py_rc=${PIPESTATUS[0]}
+summary=$(grep -E '^=+ .* in [0-9.]+s' "$LOGS/pytest.log" | tail -n1)
+num() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' || echo 0; }
+passed=$(num passed); failed=$(( $(num failed) + $(num error) + $(num errors) ))
+skipped=$(num skipped)
+
+if [ -z "${SKIP_TOURS:-}" ]; then
+    port=$("$ROOT/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    echo "[test] Odoo runner: HttpCase browser tours in Chromium (port $port, log: $LOGS/tours.log)"
+    "$ODOO" -d "$DB" --test-enable --test-tags relance_tour --http-port "$port" \
+        --stop-after-init --log-level=info >"$LOGS/tours.log" 2>&1
+    tour_rc=$?
+    grep -E "(ERROR|FAIL|skipped|tests when loading)" "$LOGS/tours.log" | grep -v "DeprecationWarning" | tail -n 30
+    report=$(grep -oE "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOGS/tours.log" | tail -n1)
+    t_run=$(echo "$report" | grep -oE "of [0-9]+" | grep -oE "[0-9]+" || echo 0)
+    t_bad=$(( $(echo "$report" | grep -oE "^[0-9]+" || echo 0) + $(echo "$report" | grep -oE "[0-9]+ error" | grep -oE "[0-9]+" || echo 0) ))
+    t_skip=$(grep -c " skipped " "$LOGS/tours.log")
+    [ -n "$report" ] || { t_bad=1; echo "[test] the tour run printed no report (exit $tour_rc)"; }
+    [ "$tour_rc" -eq 0 ] || [ "$t_bad" -gt 0 ] || t_bad=1
+    [ "${t_run:-0}" -gt 0 ] || { t_bad=$((t_bad + 1)); echo "[test] no browser tour ran"; }
+    [ "$t_skip" -eq 0 ] || { t_bad=$((t_bad + t_skip)); echo "[test] $t_skip browser test(s) skipped: counted as failures"; }
+    passed=$((passed + t_run - (t_bad > t_run ? t_run : t_bad)))
+    failed=$((failed + t_bad))
+fi
+
+echo "tests: $passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || echo "[test] pytest skipped $skipped test(s)"
+if [ "$py_rc" -ne 0 ] || [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
+exit 0
