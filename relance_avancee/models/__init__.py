@@ -1,1 +1,12 @@
-from . import account_move, relance_channel, relance_level, relance_policy, res_partner
+from . import relance_channel
+from . import relance_policy
+from . import relance_level
+from . import res_company
+from . import res_partner
+from . import account_move
+from . import relance_history
+from . import relance_history_line
+from . import relance_run
+from . import relance_run_line
+from . import relance_engine
+from . import relance_channel_email

@@ -51,6 +51,24 @@ class AccountMove(models.Model):
     relance_dispute = fields.Boolean("In dispute", copy=False, tracking=True)
     relance_dispute_reason = fields.Char("Dispute reason", copy=False)
     relance_handed_over = fields.Boolean("Handed over to legal", copy=False, readonly=True)
+    relance_skip_reason = fields.Char(
+        "Dunning note", copy=False, readonly=True, help="Why the last run did not remind it."
+    )
+    relance_warning = fields.Char("Dunning warning", compute="_compute_relance_warning")
+    relance_history_line_ids = fields.One2many(
+        "relance.history.line", "move_id", "Dunning history", readonly=True
+    )
+    relance_run_line_ids = fields.Many2many(
+        "relance.run.line",
+        "relance_run_line_move_rel",
+        "move_id",
+        "line_id",
+        readonly=True,
+        copy=False,
+    )
+
+    def _relance_today(self):
+        return self.env.context.get("relance_date") or fields.Date.context_today(self)
 
     def _relance_is_candidate(self):
         """Customer invoices (not credit notes) that may be reminded at all."""
@@ -100,7 +118,7 @@ class AccountMove(models.Model):
         levels = self.relance_policy_id.level_ids.sorted(lambda lv: (lv.sequence, lv.offset_days))
         if self.relance_level_id in levels:
             levels = levels[list(levels).index(self.relance_level_id) + 1 :]
-        today = fields.Date.context_today(self)
+        today = self._relance_today()
         for level in levels:
             if level.offset_days < 0 and today > self.invoice_date_due:
                 continue
@@ -127,7 +145,7 @@ class AccountMove(models.Model):
         "relance_next_date",
     )
     def _compute_relance_state(self):
-        today = fields.Date.context_today(self)
+        today = self._relance_today()
         for move in self:
             move.relance_state = move._relance_state_at(today)
 
@@ -148,6 +166,32 @@ class AccountMove(models.Model):
         if self.relance_next_date and self.relance_next_date <= today:
             return "to_remind"
         return "waiting" if self.relance_level_id else "not_due"
+
+    @api.depends("relance_policy_id", "move_type", "state")
+    def _compute_relance_warning(self):
+        for move in self:
+            if (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and not move.relance_policy_id
+            ):
+                move.relance_warning = self.env._(
+                    "No dunning policy applies: create a policy for this customer type "
+                    "in Accounting > Configuration > Dunning."
+                )
+            else:
+                move.relance_warning = False
+
+    def _relance_still_due_for(self, level):
+        """After locking: is this invoice still waiting for exactly this level?"""
+        self.ensure_one()
+        return (
+            self.state == "posted"
+            and self.payment_state in ("not_paid", "partial")
+            and not self.relance_dispute
+            and not self.relance_handed_over
+            and self.relance_next_level_id == level
+        )
 
     @api.depends("invoice_date_due", "payment_state")
     def _compute_relance_days_overdue(self):

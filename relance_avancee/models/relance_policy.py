@@ -66,6 +66,24 @@ class RelancePolicy(models.Model):
             policy.level_count = counts.get(policy, 0)
 
     @api.model
+    def _ensure_default_policies(self, companies):
+        """Copies the shipped policies to the companies that have none."""
+        templates = self.env.ref("relance_avancee.policy_b2b", raise_if_not_found=False)
+        templates |= self.env.ref("relance_avancee.policy_b2c", raise_if_not_found=False)
+        if not templates:
+            return self.browse()
+        equipped = (
+            self.with_context(active_test=False)
+            .search([("company_id", "in", companies.ids)])
+            .company_id
+        )
+        copies = self.browse()
+        for company in companies - equipped:
+            for template in templates:
+                copies |= template.sudo().copy({"company_id": company.id, "name": template.name})
+        return copies
+
+    @api.model
     def _default_policies(self, companies):
         """{(company, policy_type): policy}: the first active policy of each type."""
         policies = self.search(

@@ -33,6 +33,18 @@ class RelanceCommon(AccountTestInvoicingCommon):
             company_ids=[Command.set(company.ids)],
         )
 
+        cls.company = company
+        cls.env["relance.policy"]._ensure_default_policies(company)
+        policies = cls.env["relance.policy"].search([("company_id", "=", company.id)])
+        cls.policy_b2b = policies.filtered(lambda p: p.policy_type == "b2b")
+        cls.policy_b2c = policies.filtered(lambda p: p.policy_type == "b2c")
+        cls.customer_b2b = cls.env["res.partner"].create(
+            {"name": "Dupont Industries SAS", "is_company": True, "email": "compta@dupont.example"}
+        )
+        cls.customer_b2c = cls.env["res.partner"].create(
+            {"name": "Jeanne Martin", "email": "jeanne.martin@example.com"}
+        )
+
     @classmethod
     def _relance_invoice(cls, partner, amount, due_date, post=True, **kwargs):
         invoice = cls._create_invoice(

@@ -1,0 +1,117 @@
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import _, models
+from odoo.tools import email_normalize
+
+
+class RelanceHistory(models.Model):
+    """Email channel: one mail per customer and level, rendered and created in batches,
+    invoice PDFs attached (stored ones reused, missing ones rendered together), sent by
+    Odoo's mail queue, logged on the customer and on each invoice."""
+
+    _inherit = "relance.history"
+
+    def _execute_email(self):
+        without_email = self.filtered(lambda h: not email_normalize(h.contact_id.email or ""))
+        without_template = (self - without_email).filtered(
+            lambda h: not h.level_id.mail_template_id
+        )
+        if without_email:
+            without_email._fail_with_fallback(_("The customer has no valid email address."))
+        if without_template:
+            without_template._fail_with_fallback(_("The level has no email template."))
+        sendable = self - without_email - without_template
+        if not sendable:
+            return
+        pdfs = sendable._invoice_pdf_attachments()
+        by_template = defaultdict(self.browse)
+        for history in sendable:
+            by_template[history.level_id.mail_template_id] |= history
+        mail_vals = []
+        for template, histories in by_template.items():
+            rendered = template._generate_template(
+                histories.ids, ["subject", "body_html", "email_from", "reply_to"]
+            )
+            mail_vals += [history._mail_values(rendered[history.id], pdfs) for history in histories]
+        mails = self.env["mail.mail"].sudo().create(mail_vals)
+        for history, mail in zip(sendable, mails, strict=True):
+            history.write(
+                {"mail_id": mail.id, "message_id": mail.mail_message_id.id, "state": "done"}
+            )
+        sendable._log_on_invoices()
+
+    def _mail_values(self, rendered, pdfs):
+        self.ensure_one()
+        company = self.company_id
+        return {
+            "subject": rendered.get("subject"),
+            "body_html": rendered.get("body_html"),
+            "email_from": rendered.get("email_from") or company.email_formatted,
+            "reply_to": rendered.get("reply_to"),
+            "author_id": self.env.user.partner_id.id,
+            "model": "res.partner",
+            "res_id": self.partner_id.id,
+            "record_name": self.partner_id.display_name,
+            "message_type": "email_outgoing",
+            "subtype_id": self.env.ref("mail.mt_note").id,
+            "recipient_ids": [(4, self.contact_id.id)],
+            "attachment_ids": [(4, pdfs[m.id]) for m in self.line_ids.move_id if m.id in pdfs],
+            "auto_delete": False,
+        }
+
+    def _invoice_pdf_attachments(self):
+        """{invoice id: attachment id} of the invoices' PDFs: the stored legal PDF when there
+        is one, else rendered now for all the missing invoices in one wkhtmltopdf call and
+        stored as the invoice's PDF (what Odoo's Send & Print does)."""
+        if self.env.context.get("relance_no_pdf"):
+            return {}
+        moves = self.line_ids.move_id
+        pdfs = {m.id: m.invoice_pdf_report_id.id for m in moves if m.invoice_pdf_report_id}
+        missing = moves.filtered(lambda m: m.id not in pdfs)
+        if not missing:
+            return pdfs
+        report_model = self.env["ir.actions.report"]
+        report = self.env.ref("account.account_invoices")
+        vals_list = []
+        for company, company_moves in missing.grouped("company_id").items():
+            content, report_type = report_model.with_company(company)._pre_render_qweb_pdf(
+                report.report_name, res_ids=company_moves.ids
+            )
+            content_by_id = report_model._get_splitted_report(
+                report.report_name, content, report_type
+            )
+            vals_list += [
+                {
+                    "name": move._get_invoice_report_filename(report=report),
+                    "raw": content_by_id[move.id],
+                    "mimetype": "application/pdf",
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "res_field": "invoice_pdf_report_file",
+                }
+                for move in company_moves
+                if move.id in content_by_id
+            ]
+        attachments = self.env["ir.attachment"].sudo().create(vals_list)
+        missing.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        pdfs.update({a.res_id: a.id for a in attachments})
+        return pdfs
+
+    def _log_on_invoices(self):
+        """A note on each invoice, pointing to the mail sent to the customer."""
+        bodies = {}
+        for history in self:
+            note = Markup("%s<br/>%s") % (
+                _("Reminder sent by email: %(level)s", level=history.level_id.name),
+                _(
+                    "To %(contact)s, subject: %(subject)s",
+                    contact=history.contact_id.email,
+                    subject=history.mail_id.subject,
+                ),
+            )
+            for move in history.line_ids.move_id:
+                bodies[move.id] = bodies.get(move.id, Markup()) + note
+        moves = self.env["account.move"].browse(list(bodies))
+        moves._message_log_batch(bodies=bodies)

@@ -1,0 +1,146 @@
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .relance_channel import CHANNEL_CODES
+
+HISTORY_STATES = [
+    ("todo", "To do"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class RelanceHistory(models.Model):
+    """One dunning action: a channel used at a level for one customer and some invoices.
+
+    The engine only ever adds to this table; records are never deleted."""
+
+    _name = "relance.history"
+    _description = "Dunning action"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
+    contact_id = fields.Many2one("res.partner", "Contact")
+    level_id = fields.Many2one("relance.level", required=True, index=True, ondelete="restrict")
+    policy_id = fields.Many2one(related="level_id.policy_id", store=True)
+    channel = fields.Selection(CHANNEL_CODES, required=True)
+    state = fields.Selection(HISTORY_STATES, required=True, default="todo", tracking=True)
+    reason = fields.Text(help="Why the action failed, was skipped or is left to do.")
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+    run_id = fields.Many2one("relance.run", index="btree_not_null", ondelete="set null")
+    run_line_id = fields.Many2one("relance.run.line", index="btree_not_null", ondelete="set null")
+    line_ids = fields.One2many("relance.history.line", "history_id", "Invoice lines")
+    move_ids = fields.Many2many(
+        "account.move", compute="_compute_move_ids", search="_search_move_ids", string="Invoices"
+    )
+    amount_due = fields.Monetary("Amount reminded", currency_field="currency_id")
+    mail_id = fields.Many2one("mail.mail", "Email", ondelete="set null")
+    message_id = fields.Many2one("mail.message", "Message", ondelete="set null")
+    activity_id = fields.Many2one("mail.activity", "Activity", ondelete="set null")
+    attachment_id = fields.Many2one("ir.attachment", "Document", ondelete="set null")
+    invoice_table_html = fields.Html(
+        compute="_compute_invoice_table_html", sanitize=False, string="Invoices table"
+    )
+
+    @api.depends("line_ids.move_id")
+    def _compute_move_ids(self):
+        for history in self:
+            history.move_ids = history.line_ids.move_id
+
+    def _search_move_ids(self, operator, value):
+        return [("line_ids.move_id", operator, value)]
+
+    @api.depends("level_id", "partner_id")
+    def _compute_display_name(self):
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        for history in self:
+            history.display_name = " — ".join(
+                filter(
+                    None,
+                    [history.partner_id.name, history.level_id.name, channels.get(history.channel)],
+                )
+            )
+
+    @api.depends("line_ids")
+    def _compute_invoice_table_html(self):
+        qweb = self.env["ir.qweb"]
+        for history in self:
+            lang = history.partner_id.lang or self.env.lang
+            history.invoice_table_html = qweb.with_context(lang=lang)._render(
+                "relance_avancee.relance_invoice_table", {"history": history}
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(_("The dunning history is never deleted; cancel the action instead."))
+
+    def action_cancel(self):
+        self.filtered(lambda h: h.state == "todo").write({"state": "cancelled"})
+
+    def action_done(self):
+        self.filtered(lambda h: h.state == "todo").write({"state": "done", "reason": False})
+
+    # ------------------------------------------------------------------------------------
+    # Execution: each channel has an executor method ``_execute_<code>`` taking the
+    # actions of that channel as a recordset (see relance_channel_*.py).
+    # ------------------------------------------------------------------------------------
+
+    def _execute(self):
+        by_channel = defaultdict(self.browse)
+        for history in self:
+            by_channel[history.channel] |= history
+        for channel, histories in by_channel.items():
+            executor = getattr(histories, f"_execute_{channel}", None)
+            if executor:
+                executor()
+            else:
+                histories._execute_by_hand()
+
+    def _execute_by_hand(self):
+        """Channels without automation: the action stays to do for the credit controller."""
+        self.write({"reason": _("To be done by hand, then marked as done.")})
+
+    def _fail_with_fallback(self, reason):
+        """Mark the actions failed and propose their channel's fallback instead."""
+        self.write({"state": "failed", "reason": reason})
+        channels = {c.code: c for c in self.env["relance.channel"].search([])}
+        fallbacks = []
+        for history in self:
+            fallback = channels[history.channel].fallback_channel_id
+            # a level that already uses the fallback channel does not get it twice
+            if fallback and fallback not in history.level_id.channel_ids:
+                fallbacks.append(history._fallback_values(fallback, reason))
+        return self.create(fallbacks)
+
+    def _fallback_values(self, channel, reason):
+        self.ensure_one()
+        return {
+            "date": self.date,
+            "company_id": self.company_id.id,
+            "partner_id": self.partner_id.id,
+            "contact_id": self.contact_id.id,
+            "level_id": self.level_id.id,
+            "channel": channel.code,
+            "state": "todo",
+            "reason": _(
+                "Proposed instead of %(channel)s: %(reason)s", channel=self.channel, reason=reason
+            ),
+            "run_id": self.run_id.id,
+            "run_line_id": self.run_line_id.id,
+            "amount_due": self.amount_due,
+            "line_ids": [
+                fields.Command.create(
+                    {"move_id": line.move_id.id, "amount_residual": line.amount_residual}
+                )
+                for line in self.line_ids
+            ],
+        }

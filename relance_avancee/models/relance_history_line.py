@@ -1,0 +1,30 @@
+from odoo import fields, models
+
+
+class RelanceHistoryLine(models.Model):
+    """An invoice concerned by a dunning action. The unique index makes each
+    (invoice, level, channel) happen once, whatever runs overlap."""
+
+    _name = "relance.history.line"
+    _description = "Dunning action invoice"
+    _order = "history_id desc, id"
+
+    history_id = fields.Many2one("relance.history", required=True, ondelete="cascade", index=True)
+    move_id = fields.Many2one(
+        "account.move", "Invoice", required=True, ondelete="cascade", index=True
+    )
+    level_id = fields.Many2one(related="history_id.level_id", store=True)
+    channel = fields.Selection(related="history_id.channel", store=True)
+    state = fields.Selection(related="history_id.state", store=True)
+    date = fields.Date(related="history_id.date", store=True)
+    partner_id = fields.Many2one(related="history_id.partner_id")
+    company_id = fields.Many2one(related="history_id.company_id", store=True)
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    amount_residual = fields.Monetary(
+        "Amount due then", currency_field="currency_id", help="Remaining amount at the action date."
+    )
+
+    _once_per_level_channel = models.UniqueIndex(
+        "(move_id, level_id, channel) WHERE state != 'cancelled'",
+        "This invoice already had this action at this level.",
+    )

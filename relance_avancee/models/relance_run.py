@@ -1,0 +1,159 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+EXECUTE_BATCH = 200  # customers per committed batch in the cron
+
+
+class RelanceRun(models.Model):
+    """The dunning proposal of one company for one day, then its execution."""
+
+    _name = "relance.run"
+    _description = "Dunning run"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("validated", "Validated"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    line_ids = fields.One2many("relance.run.line", "run_id", "Proposal")
+    history_ids = fields.One2many("relance.history", "run_id", "Actions")
+    proposed_count = fields.Integer(compute="_compute_counts")
+    done_count = fields.Integer(compute="_compute_counts")
+    skipped_count = fields.Integer(compute="_compute_counts")
+    amount_total = fields.Monetary(compute="_compute_counts", currency_field="currency_id")
+    validated_by_id = fields.Many2one("res.users", readonly=True)
+
+    @api.depends("date", "company_id")
+    def _compute_name(self):
+        for run in self:
+            run.name = _("Dunning %(date)s", date=run.date) if run.date else _("New dunning run")
+
+    @api.depends("line_ids.state", "line_ids.amount")
+    def _compute_counts(self):
+        groups = self.env["relance.run.line"]._read_group(
+            [("run_id", "in", self.ids)], ["run_id", "state"], ["__count", "amount:sum"]
+        )
+        stats = {}
+        for run, state, count, amount in groups:
+            stats.setdefault(run, {})[state] = (count, amount)
+        for run in self:
+            by_state = stats.get(run, {})
+            run.proposed_count = by_state.get("proposed", (0, 0))[0]
+            run.done_count = by_state.get("done", (0, 0))[0]
+            run.skipped_count = sum(by_state.get(s, (0, 0))[0] for s in ("skipped", "excluded"))
+            run.amount_total = sum(by_state.get(s, (0, 0))[1] for s in ("proposed", "done"))
+
+    # ------------------------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------------------------
+
+    def action_validate(self):
+        """An accountant approves the proposal: every proposed line is executed."""
+        for run in self:
+            if run.state != "draft":
+                raise UserError(_("Only a draft run can be validated."))
+        self.write({"state": "validated", "validated_by_id": self.env.uid})
+        self.line_ids.filtered(lambda line: line.state == "proposed")._execute(include_manual=True)
+        self._update_state()
+        self.activity_ids.action_feedback(feedback=_("Run validated."))
+        return True
+
+    def action_refresh(self):
+        """Adds what became due since the run was prepared."""
+        for run in self.filtered(lambda r: r.state == "draft"):
+            self.env["relance.engine"]._prepare_run(run.date, run.company_id)
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda r: r.state == "draft").line_ids.filtered(
+            lambda line: line.state == "proposed"
+        ).write({"state": "excluded", "reason": _("Run cancelled.")})
+        self.filtered(lambda r: r.state == "draft").write({"state": "cancelled"})
+
+    def _update_state(self):
+        for run in self:
+            if run.state == "cancelled":
+                continue
+            if not run.line_ids.filtered(lambda line: line.state == "proposed"):
+                run.state = "done"
+
+    # ------------------------------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_run_dunning(self):
+        """Daily: prepare each company's run, execute automatic policies, ask an
+        accountant to validate the rest. Idempotent: a second call the same day adds only
+        what became due meanwhile."""
+        # The daily run works for every company, whatever the companies of the cron's user.
+        engine = self.env["relance.engine"].sudo()
+        today = fields.Date.context_today(self)
+        for company in engine.env["res.company"].search([]):
+            run = engine.with_company(company)._prepare_run(today, company)
+            if not run:
+                continue
+            auto_lines = run.line_ids.filtered(
+                lambda line: (
+                    line.state == "proposed"
+                    and line.level_id.policy_id.mode == "auto"
+                    and not line.level_id.manual
+                )
+            )
+            run._execute_in_batches(auto_lines)
+            run._update_state()
+            if run.state == "draft":
+                run._notify_controllers()
+
+    def _execute_in_batches(self, lines):
+        """Executes lines by batches; in a cron each batch is committed with the progress API,
+        so that a crash resumes where it stopped without redoing anything."""
+        self.ensure_one()
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        remaining = lines
+        while remaining:
+            batch, remaining = remaining[:EXECUTE_BATCH], remaining[EXECUTE_BATCH:]
+            batch._execute()
+            if in_cron:
+                time_left = self.env["ir.cron"]._commit_progress(
+                    len(batch), remaining=len(remaining)
+                )
+                if time_left <= 0:
+                    break
+
+    def _notify_controllers(self):
+        """One activity per credit controller with customers waiting for validation."""
+        self.ensure_one()
+        proposed = self.line_ids.filtered(lambda line: line.state == "proposed")
+        users = proposed.mapped("user_id") or self.env.user
+        already = self.activity_ids.mapped("user_id")
+        for user in users - already:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.date,
+                summary=_("Dunning proposal to validate"),
+                note=_(
+                    "%(count)s customers to review in %(run)s.", count=len(proposed), run=self.name
+                ),
+                user_id=user.id,
+            )

@@ -1,0 +1,312 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import RelanceCommon
+
+DUE = date(2026, 3, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestEngine(RelanceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The invoices' PDFs are rendered by wkhtmltopdf in one test only (test_pdfs_attached).
+        cls.env = cls.env(context=dict(cls.env.context, relance_no_pdf=True))
+        (cls.policy_b2b | cls.policy_b2c).mode = "auto"
+
+    def _invoice(self, partner, amount, due=DUE, **kwargs):
+        with freeze_time(due - timedelta(days=30)):
+            return self._relance_invoice(partner, amount, due, **kwargs)
+
+    def _cron(self, day):
+        with freeze_time(day):
+            self.env["relance.run"]._cron_run_dunning()
+            self.env.flush_all()
+
+    def _ladder(self, invoice, first_day, last_day):
+        """Runs the cron every day; returns [(days from due date, level name)] of the changes."""
+        steps, level = [], invoice.relance_level_id
+        day = first_day
+        while day <= last_day:
+            self._cron(day)
+            if invoice.relance_level_id != level:
+                level = invoice.relance_level_id
+                steps.append(((day - invoice.invoice_date_due).days, level.name))
+            day += timedelta(days=1)
+        return steps
+
+    def _mails(self, partner):
+        return self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
+
+    def test_b2b_ladder_over_60_days(self):
+        invoice = self._invoice(self.customer_b2b, 1500.0)
+        self.assertEqual(invoice.relance_state, "not_due")
+        steps = self._ladder(invoice, DUE - timedelta(days=6), DUE + timedelta(days=60))
+        self.assertEqual(
+            steps,
+            [
+                (-5, "Pre-reminder"),
+                (7, "First reminder"),
+                (15, "Phone call"),
+                (18, "Second reminder"),
+                (25, "Reminder letter"),
+                (40, "Formal notice (mise en demeure)"),
+            ],
+        )
+        # the handover is a manual decision: proposed from J+55, never executed by the cron
+        handover = self.env["relance.run.line"].search(
+            [("move_ids", "in", invoice.ids), ("level_id.name", "=", "Legal / collection handover")]
+        )
+        self.assertEqual(handover.state, "proposed")
+        self.assertEqual(handover.date, DUE + timedelta(days=55))
+        self.assertFalse(invoice.relance_handed_over)
+        history = invoice.relance_history_line_ids.history_id
+        self.assertEqual(
+            sorted(history.mapped("channel")),
+            ["call", "email", "email", "email", "letter", "notice"],
+        )
+        emails = history.filtered(lambda h: h.channel == "email")
+        self.assertEqual(set(emails.mapped("state")), {"done"})
+        self.assertEqual(len(self._mails(self.customer_b2b)), 3)
+        self.assertEqual(set((history - emails).mapped("state")), {"todo"})
+        # the accountant validates the handover: the invoice is handed over
+        handover.with_user(self.accountant).action_execute()
+        self.assertTrue(invoice.relance_handed_over)
+        self.assertEqual(invoice.relance_state, "handed_over")
+
+    def test_b2c_ladder(self):
+        invoice = self._invoice(self.customer_b2c, 240.0)
+        steps = self._ladder(invoice, DUE - timedelta(days=4), DUE + timedelta(days=50))
+        self.assertEqual([offset for offset, _name in steps], [-3, 3, 10, 15, 30, 45], steps)
+        self.assertEqual(steps[3][1], "Phone call, instalment offer")
+        pre = invoice.relance_history_line_ids.filtered(lambda h: h.level_id.offset_days == -3)
+        self.assertEqual(sorted(pre.mapped("channel")), ["email", "sms"])
+        mail = self._mails(self.customer_b2c).sorted("id")[0]
+        self.assertIn("friendly note", mail.body_html)
+        self.assertIn(invoice.name, mail.body_html)
+
+    def test_one_mail_lists_all_invoices_of_the_customer(self):
+        invoices = (
+            self._invoice(self.customer_b2b, 100.0)
+            | self._invoice(self.customer_b2b, 200.0, due=DUE - timedelta(days=3))
+            | self._invoice(self.customer_b2b, 300.0, due=DUE - timedelta(days=5))
+        )
+        self._cron(DUE + timedelta(days=12))
+        mails = self._mails(self.customer_b2b)
+        self.assertEqual(len(mails), 1)
+        for invoice in invoices:
+            self.assertIn(invoice.name, mails.body_html)
+            self.assertEqual(invoice.relance_level_id.name, "First reminder")
+        self.assertIn("Dupont Industries SAS", mails.body_html)
+        self.assertEqual(mails.recipient_ids, self.customer_b2b)
+        history = invoices.relance_history_line_ids.history_id
+        self.assertEqual(len(history), 1)
+        self.assertEqual(history.amount_due, 600.0)
+        self.assertEqual(history.message_id, mails.mail_message_id)
+        for invoice in invoices:
+            self.assertIn("Reminder sent by email", invoice.message_ids[0].body)
+
+    def test_minimum_amount_grace_and_credit_notes(self):
+        small = self.env["res.partner"].create(
+            {"name": "Petit SARL", "is_company": True, "email": "p@x.fr"}
+        )
+        small_invoice = self._invoice(small, 30.0)
+        covered = self.env["res.partner"].create(
+            {"name": "Avoir SA", "is_company": True, "email": "a@x.fr"}
+        )
+        covered_invoice = self._invoice(covered, 500.0)
+        refund = self._invoice(covered, 500.0, move_type="out_refund")
+        self.assertEqual(refund.relance_state, False)
+        self._cron(DUE + timedelta(days=8))
+        self.assertFalse(small_invoice.relance_level_id)
+        self.assertIn("below the policy minimum", small_invoice.relance_skip_reason)
+        self.assertFalse(covered_invoice.relance_level_id)
+        self.assertIn("Credit notes", covered_invoice.relance_skip_reason)
+        line = self.env["relance.run.line"].search([("partner_id", "=", small.id)])
+        self.assertEqual(line.state, "skipped")
+        # grace: 10 days, the J+7 reminder waits until then
+        self.policy_b2b.grace_days = 10
+        late = self._invoice(self.customer_b2b, 900.0)
+        self._cron(DUE + timedelta(days=9))
+        self.assertFalse(late.relance_level_id)
+        self.assertIn("grace period", late.relance_skip_reason)
+        self._cron(DUE + timedelta(days=10))
+        self.assertEqual(late.relance_level_id.name, "First reminder")
+        self.assertFalse(late.relance_skip_reason)
+
+    def test_dispute_and_exclusion(self):
+        disputed = self._invoice(self.customer_b2b, 800.0)
+        disputed.write({"relance_dispute": True, "relance_dispute_reason": "Goods damaged"})
+        self.assertEqual(disputed.relance_state, "paused")
+        excluded = self.env["res.partner"].create(
+            {
+                "name": "Client Ami SA",
+                "is_company": True,
+                "relance_excluded": True,
+                "relance_exclusion_reason": "Group company",
+            }
+        )
+        excluded_invoice = self._invoice(excluded, 800.0)
+        self._cron(DUE + timedelta(days=8))
+        self.assertFalse(disputed.relance_level_id)
+        self.assertFalse(disputed.relance_run_line_ids)
+        self.assertFalse(excluded_invoice.relance_level_id)
+        self.assertIn("Group company", excluded_invoice.relance_skip_reason)
+        # the dispute is settled: dunning resumes
+        disputed.relance_dispute = False
+        self._cron(DUE + timedelta(days=9))
+        self.assertEqual(disputed.relance_level_id.name, "First reminder")
+
+    def test_paid_midway_and_partial_payment(self):
+        paid = self._invoice(self.customer_b2b, 1000.0)
+        partial = self._invoice(self.customer_b2c, 1000.0)
+        self._cron(DUE + timedelta(days=8))
+        self.assertEqual(paid.relance_level_id.name, "First reminder")
+        self.assertEqual(partial.relance_level_id.name, "Friendly reminder")
+        with freeze_time(DUE + timedelta(days=9)):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=paid.ids
+            ).create({})._create_payments()
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=partial.ids
+            ).create({"amount": 400.0})._create_payments()
+        self.assertEqual(paid.relance_state, "closed")
+        self.assertEqual(partial.payment_state, "partial")
+        self.assertEqual(partial.relance_level_id.name, "Friendly reminder")
+        self._cron(DUE + timedelta(days=20))
+        self.assertEqual(paid.relance_level_id.name, "First reminder")
+        self.assertEqual(partial.relance_level_id.name, "SMS reminder")
+        sms_history = partial.relance_history_line_ids.filtered(lambda h: h.channel == "sms")
+        self.assertEqual(sms_history.amount_residual, 600.0)
+
+    def test_cron_twice_the_same_day_creates_nothing_new(self):
+        self._invoice(self.customer_b2b, 1000.0)
+        self._invoice(self.customer_b2c, 1000.0)
+        day = DUE + timedelta(days=8)
+        self._cron(day)
+        counts = [
+            self.env[m].search_count([])
+            for m in ("relance.history", "relance.run.line", "mail.mail", "relance.run")
+        ]
+        self._cron(day)
+        self.assertEqual(
+            counts,
+            [
+                self.env[m].search_count([])
+                for m in ("relance.history", "relance.run.line", "mail.mail", "relance.run")
+            ],
+        )
+        self.assertGreater(counts[0], 0)
+
+    def test_validate_mode_prepares_and_notifies(self):
+        self.policy_b2b.mode = "validate"
+        self.customer_b2b.relance_user_id = self.accountant
+        invoice = self._invoice(self.customer_b2b, 1000.0)
+        self._cron(DUE + timedelta(days=8))
+        self.assertFalse(invoice.relance_level_id)
+        run = invoice.relance_run_line_ids.run_id
+        self.assertEqual(run.state, "draft")
+        self.assertEqual(run.activity_ids.user_id, self.accountant)
+        line = invoice.relance_run_line_ids
+        self.assertEqual((line.state, line.user_id), ("proposed", self.accountant))
+        # an accountant holds another customer back and validates
+        other_customer = self.env["res.partner"].create(
+            {"name": "Autre SAS", "is_company": True, "email": "o@x.fr"}
+        )
+        other = self._invoice(other_customer, 700.0)
+        with freeze_time(DUE + timedelta(days=8)):
+            run.action_refresh()
+        other_line = other.relance_run_line_ids
+        self.assertEqual(other_line.run_id, run)
+        other_line.with_user(self.accountant).action_hold_customer()
+        with freeze_time(DUE + timedelta(days=8)):
+            run.with_user(self.accountant).action_validate()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(invoice.relance_level_id.name, "First reminder")
+        self.assertFalse(other.relance_level_id)
+        self.assertEqual(other_line.state, "excluded")
+        self.assertFalse(run.activity_ids)
+
+    def test_missing_email_fails_and_proposes_a_letter(self):
+        no_mail = self.env["res.partner"].create({"name": "Sans Mail SARL", "is_company": True})
+        invoice = self._invoice(no_mail, 1000.0)
+        self._cron(DUE + timedelta(days=8))
+        history = invoice.relance_history_line_ids.history_id
+        failed = history.filtered(lambda h: h.state == "failed")
+        self.assertEqual(failed.channel, "email")
+        self.assertIn("no valid email", failed.reason)
+        letter = history - failed
+        self.assertEqual((letter.channel, letter.state), ("letter", "todo"))
+        self.assertEqual(invoice.relance_level_id.name, "First reminder")
+        self.assertFalse(self._mails(no_mail))
+
+    def test_foreign_currency_amounts_in_company_currency(self):
+        foreign = "CHF" if self.company.currency_id.name != "CHF" else "GBP"
+        currency = self.setup_other_currency(foreign, rates=[("2026-01-01", 2.0)])
+        invoice = self._invoice(self.customer_b2b, 1000.0, currency_id=currency.id)
+        self._cron(DUE + timedelta(days=8))
+        line = invoice.relance_run_line_ids
+        self.assertEqual(line.amount, 500.0)
+        self.assertEqual(invoice.relance_level_id.name, "First reminder")
+
+    def test_pdfs_attached(self):
+        invoices = self._invoice(self.customer_b2b, 100.0) | self._invoice(self.customer_b2b, 200.0)
+        with freeze_time(DUE + timedelta(days=8)):
+            self.env["relance.run"].with_context(relance_no_pdf=False)._cron_run_dunning()
+        mail = self._mails(self.customer_b2b)
+        self.assertEqual(len(mail.attachment_ids), 2)
+        self.assertEqual(mail.attachment_ids, invoices.invoice_pdf_report_id)
+        self.assertTrue(all(a.raw for a in mail.attachment_ids))
+
+    def test_company_isolation(self):
+        self.company_data_2 = self.setup_other_company()
+        other_company = self.company_data_2["company"]
+        self.env["relance.policy"]._ensure_default_policies(other_company)
+        mine = self._invoice(self.customer_b2b, 1000.0)
+        with freeze_time(DUE - timedelta(days=30)):
+            theirs = self._relance_invoice(
+                self.customer_b2b,
+                1000.0,
+                DUE,
+                company_id=other_company.id,
+                journal_id=self.company_data_2["default_journal_sale"].id,
+            )
+        self.assertEqual(theirs.relance_policy_id.company_id, other_company)
+        with freeze_time(DUE + timedelta(days=8)):
+            run = self.env["relance.engine"]._prepare_run(DUE + timedelta(days=8), self.company)
+            run.line_ids._execute()
+        self.assertEqual(mine.relance_level_id.name, "First reminder")
+        self.assertFalse(theirs.relance_level_id)
+        self.assertNotIn(theirs, run.line_ids.move_ids)
+
+    def test_access_rights(self):
+        invoice = self._invoice(self.customer_b2b, 1000.0)
+        self._cron(DUE + timedelta(days=8))
+        history = invoice.relance_history_line_ids.history_id
+        # a basic user reads but cannot change or delete the history
+        self.assertEqual(history.with_user(self.basic_user).state, "done")
+        with self.assertRaises(AccessError):
+            history.with_user(self.basic_user).write({"state": "cancelled"})
+        with self.assertRaises(AccessError):
+            self.env["relance.run"].with_user(self.basic_user).create(
+                {"company_id": self.company.id}
+            )
+        # an accountant validates runs but nobody deletes history
+        run = (
+            self.env["relance.run"]
+            .with_user(self.accountant)
+            .create({"company_id": self.company.id})
+        )
+        self.assertEqual(run.state, "draft")
+        with self.assertRaises(AccessError):
+            history.with_user(self.accountant).unlink()
+        with self.assertRaises(UserError):
+            history.unlink()
+        self.assertTrue(history.exists())
