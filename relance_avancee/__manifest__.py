@@ -22,6 +22,7 @@
         "views/relance_run_views.xml",
         "views/relance_menus.xml",
     ],
+    "demo": ["demo/relance_demo.xml"],
     "assets": {
         "web.assets_tests": ["relance_avancee/static/tests/tours/*.js"],
     },

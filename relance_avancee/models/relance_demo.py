@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+
+# (name, is_company, email, phone, city, [(days late today, amount), ...]); the delays hit
+# the levels' days so that today's proposal has customers at several levels.
+DEMO_CUSTOMERS = [
+    (
+        "Boulangerie Martin SARL",
+        True,
+        "compta@boulangerie-martin.example",
+        "04 72 10 20 30",
+        "Lyon",
+        [(-5, 1850.0), (7, 640.0)],
+    ),
+    (
+        "Transports Lefèvre SAS",
+        True,
+        "factures@transports-lefevre.example",
+        "+33 1 45 67 89 10",
+        "Paris",
+        [(16, 4200.0)],
+    ),
+    (
+        "Garage Moreau & Fils",
+        True,
+        "contact@garage-moreau.example",
+        "0033 5 56 44 33 22",
+        "Bordeaux",
+        [(8, 320.0), (18, 980.0)],
+    ),
+    (
+        "Cabinet Dubois Architectes",
+        True,
+        "admin@dubois-archi.example",
+        "03 88 12 34 56",
+        "Strasbourg",
+        [(25, 7600.0)],
+    ),
+    (
+        "Menuiserie Bernard SARL",
+        True,
+        "bernard.menuiserie@example.com",
+        "02 40 98 76 54",
+        "Nantes",
+        [(40, 2350.0)],
+    ),
+    ("Imprimerie Petit SA", True, False, "01 23 45", "Lille", [(10, 1275.0)]),
+    (
+        "Hôtel du Parc SAS",
+        True,
+        "direction@hotel-du-parc.example",
+        "04 93 11 22 33",
+        "Nice",
+        [(57, 5100.0), (44, 890.0)],
+    ),
+    (
+        "Sophie Laurent",
+        False,
+        "sophie.laurent@example.com",
+        "06 12 34 56 78",
+        "Toulouse",
+        [(-3, 129.0)],
+    ),
+    ("Julien Roux", False, "julien.roux@example.com", "+33 6 98 76 54 32", "Rennes", [(3, 249.9)]),
+    (
+        "Camille Fournier",
+        False,
+        "camille.fournier@example.com",
+        "07 11 22 33 44",
+        "Montpellier",
+        [(10, 389.0)],
+    ),
+    (
+        "Thomas Girard",
+        False,
+        "thomas.girard@example.com",
+        "0033 6 55 44 33 22",
+        "Grenoble",
+        [(17, 560.0)],
+    ),
+    ("Léa Bonnet", False, "lea.bonnet@example.com", "06 00 00", "Dijon", [(30, 215.0)]),
+]
+
+
+class RelanceDemo(models.AbstractModel):
+    """Demo data: French customers at every stage of both ladders, with the history the
+    daily runs of the past weeks would have left, and today's proposal to validate."""
+
+    _name = "relance.demo"
+    _description = "Dunning demo data"
+
+    @api.model
+    def _load(self):
+        company = self.env.company
+        self.env["relance.policy"]._ensure_default_policies(company)
+        today = fields.Date.context_today(self)
+        invoices = self._create_invoices(company, today)
+        disputed = invoices.filtered(lambda m: m.partner_id.name == "Garage Moreau & Fils")[:1]
+        first_due = min(invoices.mapped("invoice_date_due"))
+        self._simulate_past_runs(company, first_due - timedelta(days=6), today - timedelta(days=1))
+        disputed.write({"relance_dispute": True, "relance_dispute_reason": "Contested delivery"})
+        run = self.env["relance.engine"]._prepare_run(today, company)
+        if run:
+            run._notify_controllers()
+
+    @api.model
+    def _create_invoices(self, company, today):
+        france = self.env.ref("base.fr")
+        lang = "fr_FR" if self.env["res.lang"]._lang_get("fr_FR") else self.env.lang
+        invoice_vals = []
+        for name, is_company, email, phone, city, invoices in DEMO_CUSTOMERS:
+            partner = self.env["res.partner"].create(
+                {
+                    "name": name,
+                    "is_company": is_company,
+                    "email": email,
+                    "phone": phone,
+                    "city": city,
+                    "country_id": france.id,
+                    "lang": lang,
+                    "relance_user_id": self.env.user.id,
+                }
+            )
+            for days_late, amount in invoices:
+                due = today - timedelta(days=days_late)
+                invoice_vals.append(
+                    {
+                        "move_type": "out_invoice",
+                        "company_id": company.id,
+                        "partner_id": partner.id,
+                        "invoice_date": due - timedelta(days=30),
+                        "invoice_date_due": due,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Prestation de services",
+                                    "price_unit": amount,
+                                    "tax_ids": [],
+                                }
+                            )
+                        ],
+                    }
+                )
+        invoices = self.env["account.move"].create(invoice_vals)
+        invoices.action_post()
+        return invoices
+
+    @api.model
+    def _simulate_past_runs(self, company, first_day, last_day):
+        engine = self.env["relance.engine"].with_context(relance_no_pdf=True)
+        day = first_day
+        while day <= last_day:
+            run = engine.with_context(relance_date=day)._prepare_run(day, company)
+            if run:
+                run.line_ids.with_context(relance_date=day)._execute()
+                run._update_state()
+            day += timedelta(days=1)
