@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Runs Odoo 19 from the checkout's set-up: scripts/odoo.sh [odoo options…]
+# Runs Odoo 19 with the checkout's set-up and odoo.conf:
+#   scripts/odoo.sh [subcommand] [odoo options…]   e.g. scripts/odoo.sh shell -d relance_demo
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck disable=SC1091
-. "$ROOT/.odoo-env"
+if [ $# -gt 0 ] && [[ "$1" != -* ]]; then
+    sub=$1; shift
+    set -- "$sub" -c "$ROOT/odoo.conf" "$@"
+else
+    set -- -c "$ROOT/odoo.conf" "$@"
+fi
 exec "$ROOT/.venv/bin/python" -W ignore::DeprecationWarning -c \
-    'import sys, odoo.cli; sys.argv[0] = "odoo"; odoo.cli.main()' -c "$ROOT/odoo.conf" "$@"
+    'import sys, odoo.cli; sys.argv[0] = "odoo"; odoo.cli.main()' "$@"

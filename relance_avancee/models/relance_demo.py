@@ -131,6 +131,7 @@ class RelanceDemo(models.AbstractModel):
                         "partner_id": partner.id,
                         "invoice_date": due - timedelta(days=30),
                         "invoice_date_due": due,
+                        "invoice_payment_term_id": False,
                         "invoice_line_ids": [
                             Command.create(
                                 {
