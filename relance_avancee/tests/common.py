@@ -11,28 +11,9 @@ class RelanceCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         company = cls.company_data["company"]
-        cls.accountant = new_test_user(
-            cls.env,
-            login="relance_accountant",
-            groups="account.group_account_invoice",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="relance_manager",
-            groups="account.group_account_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
-        cls.basic_user = new_test_user(
-            cls.env,
-            login="relance_basic",
-            groups="base.group_user",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
-
+        cls.accountant = cls._relance_user("relance_accountant", "account.group_account_invoice")
+        cls.manager = cls._relance_user("relance_manager", "account.group_account_manager")
+        cls.basic_user = cls._relance_user("relance_basic", "base.group_user")
         cls.company = company
         cls.env["relance.policy"]._ensure_default_policies(company)
         policies = cls.env["relance.policy"].search([("company_id", "=", company.id)])
@@ -43,6 +24,17 @@ class RelanceCommon(AccountTestInvoicingCommon):
         )
         cls.customer_b2c = cls.env["res.partner"].create(
             {"name": "Jeanne Martin", "email": "jeanne.martin@example.com"}
+        )
+
+    @classmethod
+    def _relance_user(cls, login, groups):
+        company = cls.company_data["company"]
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
         )
 
     @classmethod
