@@ -29,14 +29,16 @@ class RelanceHistory(models.Model):
         by_template = defaultdict(self.browse)
         for history in sendable:
             by_template[history.level_id.mail_template_id] |= history
-        mail_vals = []
+        mail_vals, ordered = [], self.browse()
         for template, histories in by_template.items():
             rendered = template._generate_template(
                 histories.ids, ["subject", "body_html", "email_from", "reply_to"]
             )
             mail_vals += [history._mail_values(rendered[history.id], pdfs) for history in histories]
+            ordered |= histories
         mails = self.env["mail.mail"].sudo().create(mail_vals)
-        for history, mail in zip(sendable, mails, strict=True):
+        # mails come in template order: pair them with the histories in that same order
+        for history, mail in zip(ordered, mails, strict=True):
             history.write(
                 {"mail_id": mail.id, "message_id": mail.mail_message_id.id, "state": "done"}
             )
