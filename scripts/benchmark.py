@@ -361,28 +361,9 @@ def warm_up_pdf(env, url):
 
 
 def render_invoice_pdfs(env, moves):
-    """Renders and stores the invoices' PDFs one wkhtmltopdf call per invoice, as the
-    invoice's legal PDF (what ``_invoice_pdf_attachments`` stores, one call per company)."""
-    report = env.ref("account.account_invoices")
-    reports = env["ir.actions.report"]
-    vals_list = []
-    for move in moves:
-        content, report_type = reports.with_company(move.company_id)._pre_render_qweb_pdf(
-            report.report_name, res_ids=move.ids
-        )
-        content_by_id = reports._get_splitted_report(report.report_name, content, report_type)
-        vals_list.append(
-            {
-                "name": move._get_invoice_report_filename(report=report),
-                "raw": content_by_id[move.id],
-                "mimetype": "application/pdf",
-                "res_model": "account.move",
-                "res_id": move.id,
-                "res_field": "invoice_pdf_report_file",
-            }
-        )
-    env["ir.attachment"].create(vals_list)
-    moves.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+    """Renders and stores the invoices' PDFs one wkhtmltopdf call per invoice (Debian's
+    unpatched wkhtmltopdf refuses several documents in one call)."""
+    moves._relance_store_invoice_pdfs(batch_size=1)
 
 
 def execute_lines(env, lines, context, *, profile, title):

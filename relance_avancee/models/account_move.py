@@ -193,6 +193,39 @@ class AccountMove(models.Model):
             and self.relance_next_level_id == level
         )
 
+    def _relance_store_invoice_pdfs(self, batch_size=None):
+        """Renders these invoices' PDFs (one wkhtmltopdf call per company, or per
+        ``batch_size`` invoices) and stores them as their legal PDF, as Send & Print does.
+        Returns the attachments."""
+        report_model = self.env["ir.actions.report"]
+        report = self.env.ref("account.account_invoices")
+        vals_list = []
+        for company, company_moves in self.grouped("company_id").items():
+            size = batch_size or len(company_moves)
+            for start in range(0, len(company_moves), size):
+                batch = company_moves[start : start + size]
+                content, report_type = report_model.with_company(company)._pre_render_qweb_pdf(
+                    report.report_name, res_ids=batch.ids
+                )
+                content_by_id = report_model._get_splitted_report(
+                    report.report_name, content, report_type
+                )
+                vals_list += [
+                    {
+                        "name": move._get_invoice_report_filename(report=report),
+                        "raw": content_by_id[move.id],
+                        "mimetype": "application/pdf",
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                        "res_field": "invoice_pdf_report_file",
+                    }
+                    for move in batch
+                    if move.id in content_by_id
+                ]
+        attachments = self.env["ir.attachment"].sudo().create(vals_list)
+        self.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        return attachments
+
     @api.depends("invoice_date_due", "payment_state")
     def _compute_relance_days_overdue(self):
         today = fields.Date.context_today(self)

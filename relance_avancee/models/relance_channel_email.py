@@ -74,30 +74,7 @@ class RelanceHistory(models.Model):
         missing = moves.filtered(lambda m: m.id not in pdfs)
         if not missing:
             return pdfs
-        report_model = self.env["ir.actions.report"]
-        report = self.env.ref("account.account_invoices")
-        vals_list = []
-        for company, company_moves in missing.grouped("company_id").items():
-            content, report_type = report_model.with_company(company)._pre_render_qweb_pdf(
-                report.report_name, res_ids=company_moves.ids
-            )
-            content_by_id = report_model._get_splitted_report(
-                report.report_name, content, report_type
-            )
-            vals_list += [
-                {
-                    "name": move._get_invoice_report_filename(report=report),
-                    "raw": content_by_id[move.id],
-                    "mimetype": "application/pdf",
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                    "res_field": "invoice_pdf_report_file",
-                }
-                for move in company_moves
-                if move.id in content_by_id
-            ]
-        attachments = self.env["ir.attachment"].sudo().create(vals_list)
-        missing.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        attachments = missing._relance_store_invoice_pdfs()
         pdfs.update({a.res_id: a.id for a in attachments})
         return pdfs
 
