@@ -74,7 +74,7 @@ class RelanceHistory(models.Model):
     def _compute_invoice_table_html(self):
         qweb = self.env["ir.qweb"]
         for history in self:
-            lang = history.partner_id.lang or self.env.lang
+            lang = history.contact_id.lang or history.partner_id.lang or self.env.lang
             history.invoice_table_html = qweb.with_context(lang=lang)._render(
                 "relance_avancee.relance_invoice_table", {"history": history}
             )
