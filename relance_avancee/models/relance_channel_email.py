@@ -3,7 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import _, models
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 
 class RelanceHistory(models.Model):
@@ -26,25 +26,30 @@ class RelanceHistory(models.Model):
         if not sendable:
             return
         pdfs = sendable._invoice_pdf_attachments()
+        sendable._ensure_invoice_access_tokens()
         by_template = defaultdict(self.browse)
         for history in sendable:
             by_template[history.level_id.mail_template_id] |= history
         mail_vals, ordered = [], self.browse()
+        note_subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         for template, histories in by_template.items():
             rendered = template._generate_template(
                 histories.ids, ["subject", "body_html", "email_from", "reply_to"]
             )
-            mail_vals += [history._mail_values(rendered[history.id], pdfs) for history in histories]
+            mail_vals += [
+                history._mail_values(rendered[history.id], pdfs, note_subtype_id)
+                for history in histories
+            ]
             ordered |= histories
         mails = self.env["mail.mail"].sudo().create(mail_vals)
         # mails come in template order: pair them with the histories in that same order
         for history, mail in zip(ordered, mails, strict=True):
-            history.write(
-                {"mail_id": mail.id, "message_id": mail.mail_message_id.id, "state": "done"}
-            )
+            history.mail_id = mail
+            history.message_id = mail.mail_message_id
+        sendable.state = "done"
         sendable._log_on_invoices()
 
-    def _mail_values(self, rendered, pdfs):
+    def _mail_values(self, rendered, pdfs, subtype_id):
         self.ensure_one()
         company = self.company_id
         return {
@@ -57,7 +62,7 @@ class RelanceHistory(models.Model):
             "res_id": self.partner_id.id,
             "record_name": self.partner_id.display_name,
             "message_type": "email_outgoing",
-            "subtype_id": self.env.ref("mail.mt_note").id,
+            "subtype_id": subtype_id,
             "recipient_ids": [(4, self.contact_id.id)],
             "attachment_ids": [(4, pdfs[m.id]) for m in self.line_ids.move_id if m.id in pdfs],
             "auto_delete": False,
@@ -77,6 +82,22 @@ class RelanceHistory(models.Model):
         attachments = missing._relance_store_invoice_pdfs()
         pdfs.update({a.res_id: a.id for a in attachments})
         return pdfs
+
+    def _ensure_invoice_access_tokens(self):
+        """The portal links of the mail need the invoices' access tokens: created here in one
+        statement, instead of one ``account.move.write`` per invoice while rendering."""
+        moves = self.line_ids.move_id.filtered(lambda m: not m.access_token)
+        if not moves:
+            return
+        moves.flush_recordset(["access_token"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE account_move SET access_token = gen_random_uuid()::text"
+                " WHERE id IN %s AND access_token IS NULL",
+                tuple(moves.ids),
+            )
+        )
+        moves.invalidate_recordset(["access_token"])
 
     def _log_on_invoices(self):
         """A note on each invoice, pointing to the mail sent to the customer."""

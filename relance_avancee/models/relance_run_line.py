@@ -90,41 +90,50 @@ class RelanceRunLine(models.Model):
         if not lines:
             return
         locked = lines._lock_invoices()
-        moves = self.env["account.move"].browse(locked)
-        moves.invalidate_recordset()
-        histories = self.env["relance.history"]
-        done_moves = defaultdict(lambda: self.env["account.move"])
+        self.env["account.move"].browse(locked).invalidate_recordset()
+        current_by_line = {}
         for line in lines:
-            movable = line.move_ids.filtered(lambda m, line=line: m.id in locked)
-            if len(movable) < len(line.move_ids):
+            if not set(line.move_ids.ids) <= locked:
                 continue  # another run holds these invoices: leave the line proposed
-            current = movable.filtered(lambda m, line=line: m._relance_still_due_for(line.level_id))
-            if not current:
-                line.write(
-                    {"state": "skipped", "reason": _("Already reminded, paid or paused meanwhile.")}
-                )
-                continue
-            histories |= line._create_histories(current)
-            done_moves[(line.level_id, line.date)] |= current
-            line.state = "done"
-        for (level, date), level_moves in done_moves.items():
-            level_moves.write(
-                {
-                    "relance_level_id": level.id,
-                    "relance_last_date": date,
-                    "relance_skip_reason": False,
-                }
-            )
-            if "handover" in level.channel_ids.mapped("code"):
-                level_moves.write({"relance_handed_over": True})
-        histories._execute()
-        lines.filtered(
-            lambda line: (
-                line.state == "done"
-                and line.history_ids
-                and all(h.state == "failed" for h in line.history_ids)
-            )
+            level = line.level_id
+            current = line.move_ids.filtered(lambda m, lv=level: m._relance_still_due_for(lv))
+            if current:
+                current_by_line[line] = current
+        started = lines.browse([line.id for line in current_by_line])
+        (lines.filtered(lambda line: set(line.move_ids.ids) <= locked) - started).write(
+            {"state": "skipped", "reason": _("Already reminded, paid or paused meanwhile.")}
+        )
+        histories = started._create_histories(current_by_line)
+        started = started.filtered(lambda line: line.state == "proposed")
+        started.state = "done"
+        started._set_invoices_level(current_by_line)
+        histories.with_context(tracking_disable=True)._execute()
+        started.filtered(
+            lambda line: line.history_ids and all(h.state == "failed" for h in line.history_ids)
         ).write({"state": "failed", "reason": _("Every channel failed, see the actions.")})
+
+    def _set_invoices_level(self, current_by_line):
+        """The invoices now stand at the line's level. A light write: these fields are the
+        module's own, they neither touch the accounting lines nor mean the invoice was edited
+        by hand (``is_manually_modified``)."""
+        by_level_date = defaultdict(lambda: self.env["account.move"])
+        for line in self:
+            by_level_date[(line.level_id, line.date)] |= current_by_line[line]
+        for (level, date), moves in by_level_date.items():
+            vals = {
+                "relance_level_id": level.id,
+                "relance_last_date": date,
+                "relance_skip_reason": False,
+            }
+            if "handover" in level.channel_ids.mapped("code"):
+                vals["relance_handed_over"] = True
+            moves.with_context(
+                skip_is_manually_modified=True,
+                check_move_validity=False,
+                skip_invoice_sync=True,
+                skip_account_move_synchronization=True,
+                tracking_disable=True,
+            ).write(vals)
 
     def _lock_invoices(self):
         move_ids = tuple(self.move_ids.ids)
@@ -139,22 +148,48 @@ class RelanceRunLine(models.Model):
         )
         return {row[0] for row in rows}
 
-    def _create_histories(self, moves):
-        """Creates the actions of this line, minus those the unique index says exist."""
-        self.ensure_one()
+    def _create_histories(self, current_by_line):
+        """Creates the actions of these lines (``{line: invoices still due}``), minus those
+        the unique index says exist, in one batch; when another run wins the race for some
+        invoices meanwhile, line by line so that only the lines concerned are skipped."""
+        all_moves = self.env["account.move"].union(*current_by_line.values())
         existing = self.env["relance.history.line"].search_fetch(
             [
-                ("move_id", "in", moves.ids),
-                ("level_id", "=", self.level_id.id),
+                ("move_id", "in", all_moves.ids),
+                ("level_id", "in", self.level_id.ids),
                 ("state", "!=", "cancelled"),
             ],
-            ["channel", "move_id"],
+            ["channel", "move_id", "level_id"],
         )
-        taken = {(hl.channel, hl.move_id.id) for hl in existing}
+        taken = {(hl.level_id.id, hl.channel, hl.move_id.id) for hl in existing}
+        vals_by_line = {line: line._history_values(current_by_line[line], taken) for line in self}
+        history_model = self.env["relance.history"].with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        )
+        try:
+            with self.env.cr.savepoint():
+                return history_model.create([v for vals in vals_by_line.values() for v in vals])
+        except UniqueViolation:
+            _logger.info("Dunning lines %s raced with another run: line by line", self.ids)
+        histories = history_model.browse()
+        for line, vals_list in vals_by_line.items():
+            try:
+                with self.env.cr.savepoint():
+                    histories |= history_model.create(vals_list)
+            except UniqueViolation:  # another run won the race for these invoices
+                line.write({"state": "skipped", "reason": _("Executed by another run.")})
+        return histories
+
+    def _history_values(self, moves, taken):
+        """Values of this line's actions: one per channel of its level, for the invoices
+        that have not had it yet."""
+        self.ensure_one()
         contact = self.partner_id.relance_contact_id or self.partner_id
         vals_list = []
         for channel in self.level_id.channel_ids:
-            channel_moves = moves.filtered(lambda m, c=channel: (c.code, m.id) not in taken)
+            channel_moves = moves.filtered(
+                lambda m, c=channel: (self.level_id.id, c.code, m.id) not in taken
+            )
             if not channel_moves:
                 continue
             vals_list.append(
@@ -177,10 +212,4 @@ class RelanceRunLine(models.Model):
                     ],
                 }
             )
-        try:
-            with self.env.cr.savepoint():
-                return self.env["relance.history"].create(vals_list)
-        except UniqueViolation as error:  # another run won the race for these invoices
-            _logger.info("Dunning line %s already executed by another run: %s", self.id, error)
-            self.write({"state": "skipped", "reason": _("Executed by another run.")})
-            return self.env["relance.history"]
+        return vals_list

@@ -98,12 +98,18 @@ class TestEngine(RelanceCommon):
             | self._invoice(self.customer_b2b, 200.0, due=DUE - timedelta(days=3))
             | self._invoice(self.customer_b2b, 300.0, due=DUE - timedelta(days=5))
         )
+        invoices.is_manually_modified = False
         self._cron(DUE + timedelta(days=12))
         mails = self._mails(self.customer_b2b)
         self.assertEqual(len(mails), 1)
         for invoice in invoices:
             self.assertIn(invoice.name, mails.body_html)
             self.assertEqual(invoice.relance_level_id.name, "First reminder")
+            # the portal link of each invoice carries its access token
+            self.assertTrue(invoice.access_token)
+            self.assertIn(f"access_token={invoice.access_token}", mails.body_html)
+            # the dunning level is not an edit of the invoice by hand
+            self.assertFalse(invoice.is_manually_modified)
         self.assertIn("Dupont Industries SAS", mails.body_html)
         self.assertEqual(mails.recipient_ids, self.customer_b2b)
         history = invoices.relance_history_line_ids.history_id
