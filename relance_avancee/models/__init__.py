@@ -11,3 +11,4 @@ from . import relance_run_line
 from . import relance_engine
 from . import relance_channel_email
 from . import relance_demo
+from . import ir_actions_report

@@ -1,4 +1,11 @@
+import logging
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+PDF_BATCH = 50  # invoices per wkhtmltopdf call
 
 RELANCE_STATES = [
     ("not_due", "Not due"),
@@ -193,23 +200,24 @@ class AccountMove(models.Model):
             and self.relance_next_level_id == level
         )
 
-    def _relance_store_invoice_pdfs(self, batch_size=None):
-        """Renders these invoices' PDFs (one wkhtmltopdf call per company, or per
-        ``batch_size`` invoices) and stores them as their legal PDF, as Send & Print does.
+    def _relance_store_invoice_pdfs(self, batch_size=PDF_BATCH):
+        """Renders these invoices' PDFs (many per wkhtmltopdf call, ``batch_size`` at most)
+        and stores them as their legal PDF, as Send & Print does. A batch that cannot be
+        rendered is logged and left out: the caller sees which invoices have no PDF.
         Returns the attachments."""
         report_model = self.env["ir.actions.report"]
         report = self.env.ref("account.account_invoices")
         vals_list = []
         for company, company_moves in self.grouped("company_id").items():
-            size = batch_size or len(company_moves)
-            for start in range(0, len(company_moves), size):
-                batch = company_moves[start : start + size]
-                content, report_type = report_model.with_company(company)._pre_render_qweb_pdf(
-                    report.report_name, res_ids=batch.ids
-                )
-                content_by_id = report_model._get_splitted_report(
-                    report.report_name, content, report_type
-                )
+            for start in range(0, len(company_moves), batch_size):
+                batch = company_moves[start : start + batch_size]
+                try:
+                    content_by_id = report_model.with_company(company)._relance_render_pdfs(
+                        report.report_name, batch
+                    )
+                except UserError as error:
+                    _logger.warning("Invoice PDFs of %s not rendered: %s", batch, error)
+                    continue
                 vals_list += [
                     {
                         "name": move._get_invoice_report_filename(report=report),

@@ -47,6 +47,7 @@ class RelanceHistory(models.Model):
             history.mail_id = mail
             history.message_id = mail.mail_message_id
         sendable.state = "done"
+        sendable._note_missing_pdfs(pdfs)
         sendable._log_on_invoices()
 
     def _mail_values(self, rendered, pdfs, subtype_id):
@@ -82,6 +83,20 @@ class RelanceHistory(models.Model):
         attachments = missing._relance_store_invoice_pdfs()
         pdfs.update({a.res_id: a.id for a in attachments})
         return pdfs
+
+    def _note_missing_pdfs(self, pdfs):
+        """A mail goes out even when an invoice's PDF could not be rendered (it has the
+        portal link): the action says which PDFs are missing."""
+        if self.env.context.get("relance_no_pdf"):
+            return
+        for history in self:
+            missing = history.line_ids.move_id.filtered(lambda m: m.id not in pdfs)
+            if missing:
+                history.reason = _(
+                    "Sent without the PDF of %(invoices)s: the PDF could not be rendered "
+                    "(see the server log).",
+                    invoices=", ".join(missing.mapped("name")),
+                )
 
     def _ensure_invoice_access_tokens(self):
         """The portal links of the mail need the invoices' access tokens: created here in one

@@ -2,3 +2,4 @@ from . import test_install
 from . import test_engine
 from . import test_overlap
 from . import test_tour
+from . import test_pdf
