@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
-PDF_BATCH = 50  # invoices per wkhtmltopdf call
+PDF_BATCH = 200  # invoices rendered together (one HTML document per wkhtmltopdf process)
 
 RELANCE_STATES = [
     ("not_due", "Not due"),
@@ -70,6 +70,7 @@ class AccountMove(models.Model):
         "relance_run_line_move_rel",
         "move_id",
         "line_id",
+        "Dunning proposals",
         readonly=True,
         copy=False,
     )

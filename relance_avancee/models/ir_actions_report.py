@@ -1,21 +1,64 @@
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import lxml.html
 
-from odoo import models
+from odoo import _, models
+from odoo.exceptions import UserError
+from odoo.http import request
+from odoo.tools.pdf import merge_pdf
+
+from odoo.addons.base.models import ir_actions_report
+
+PAGES_PER_PROCESS = 10  # below that, a second wkhtmltopdf process costs more than it saves
 
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
-    def _run_wkhtmltopdf(self, bodies, *args, **kwargs):
+    def _run_wkhtmltopdf(
+        self,
+        bodies,
+        report_ref=False,
+        header=None,
+        footer=None,
+        landscape=False,
+        specific_paperformat_args=None,
+        set_viewport_size=False,
+    ):
         """With ``relance_single_document`` in the context, the records' documents are put in
-        one HTML document, each starting on a new page, and printed by one wkhtmltopdf call.
+        one HTML document, each starting on a new page, and printed in one go.
 
         Odoo passes one HTML file per record, which a wkhtmltopdf built without the patched
         Qt (Debian's) refuses; in one document it prints them all, and Odoo cuts the result
-        into one PDF per record when each takes one page (see ``_relance_render_pdfs``)."""
-        if self.env.context.get("relance_single_document") and len(bodies) > 1:
-            bodies = [self._relance_merge_bodies(bodies)]
-        return super()._run_wkhtmltopdf(bodies, *args, **kwargs)
+        into one PDF per record when each takes one page (see ``_relance_render_pdfs``).
+        Outside an HTTP request (crons), the document is split between one wkhtmltopdf
+        process per CPU core, whose PDFs are joined."""
+        if not (self.env.context.get("relance_single_document") and len(bodies) > 1):
+            return super()._run_wkhtmltopdf(
+                bodies, report_ref, header, footer, landscape, specific_paperformat_args,
+                set_viewport_size,
+            )  # fmt: skip
+        processes = min(os.cpu_count() or 1, len(bodies) // PAGES_PER_PROCESS) if not request else 1
+        if processes <= 1:
+            return super()._run_wkhtmltopdf(
+                [self._relance_merge_bodies(bodies)], report_ref, header, footer, landscape,
+                specific_paperformat_args, set_viewport_size,
+            )  # fmt: skip
+        size = -(-len(bodies) // processes)
+        documents = [
+            self._relance_merge_bodies(bodies[start : start + size])
+            for start in range(0, len(bodies), size)
+        ]
+        paperformat = (
+            self._get_report(report_ref).get_paperformat() if report_ref else self.get_paperformat()
+        )
+        args = self._build_wkhtmltopdf_args(
+            paperformat, landscape, specific_paperformat_args, set_viewport_size
+        )
+        return self._relance_run_parallel(documents, args, header, footer)
 
     def _relance_merge_bodies(self, bodies):
         document = lxml.html.document_fromstring(bodies[0])
@@ -26,6 +69,33 @@ class IrActionsReport(models.Model):
             for node in lxml.html.document_fromstring(body).body:
                 target.append(node)
         return lxml.html.tostring(document, encoding="unicode", doctype="<!DOCTYPE html>")
+
+    def _relance_run_parallel(self, documents, args, header, footer):
+        """Prints each HTML document by its own wkhtmltopdf process, at the same time (the
+        processes need no database), and joins the PDFs in order."""
+        with tempfile.TemporaryDirectory(prefix="relance.report.") as tmp_name:
+            tmp = Path(tmp_name)
+            for name, html in (("header", header), ("footer", footer)):
+                if html:
+                    (tmp / f"{name}.html").write_text(html)
+                    args = [*args, f"--{name}-html", str(tmp / f"{name}.html")]
+            jobs = []
+            for index, html in enumerate(documents):
+                (tmp / f"body{index}.html").write_text(html)
+                jobs.append([*args, str(tmp / f"body{index}.html"), str(tmp / f"out{index}.pdf")])
+            with ThreadPoolExecutor(len(jobs)) as pool:
+                processes = list(pool.map(ir_actions_report._run_wkhtmltopdf, jobs))
+            # 1 is what an unpatched wkhtmltopdf returns for the header and footer it ignores
+            failed = [p for p in processes if p.returncode not in (0, 1)]
+            if failed:
+                raise UserError(
+                    _(
+                        "Wkhtmltopdf failed (error code: %(error_code)s). Message: %(message)s",
+                        error_code=failed[0].returncode,
+                        message=(failed[0].stderr or "")[-1000:],
+                    )
+                )
+            return merge_pdf([(tmp / f"out{index}.pdf").read_bytes() for index in range(len(jobs))])
 
     def _relance_render_pdfs(self, report_ref, records):
         """{record id: PDF bytes} for these records, with as few wkhtmltopdf calls as the

@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup, escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -76,8 +78,37 @@ class RelanceHistory(models.Model):
         for history in self:
             lang = history.contact_id.lang or history.partner_id.lang or self.env.lang
             history.invoice_table_html = qweb.with_context(lang=lang)._render(
-                "relance_avancee.relance_invoice_table", {"history": history}
+                "relance_avancee.relance_invoice_table",
+                {
+                    "history": history,
+                    "bank_sentence": history.with_context(lang=lang)._bank_transfer_sentence(),
+                },
             )
+
+    def _bank_transfer_sentence(self):
+        """How to pay by transfer, as one translatable sentence: the bank account of the
+        invoices, else the company's."""
+        self.ensure_one()
+        company = self.company_id
+        bank = self.line_ids.move_id.partner_bank_id[:1] or company.partner_id.bank_ids[:1]
+        if not bank:
+            return False
+        values = {
+            "holder": bank.acc_holder_name or company.name,
+            "iban": Markup("<strong>%s</strong>") % bank.acc_number,
+            "bic": Markup("<strong>%s</strong>") % (bank.bank_bic or ""),
+        }
+        if bank.bank_bic:
+            text = self.env._(
+                "Payment by bank transfer to %(holder)s: IBAN %(iban)s, BIC %(bic)s, "
+                "quoting the invoice numbers."
+            )
+        else:
+            text = self.env._(
+                "Payment by bank transfer to %(holder)s: IBAN %(iban)s, quoting the invoice "
+                "numbers."
+            )
+        return Markup(escape(text)) % values
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
@@ -132,7 +163,11 @@ class RelanceHistory(models.Model):
             "channel": channel.code,
             "state": "todo",
             "reason": _(
-                "Proposed instead of %(channel)s: %(reason)s", channel=self.channel, reason=reason
+                "Proposed instead of %(channel)s: %(reason)s",
+                channel=dict(self._fields["channel"]._description_selection(self.env))[
+                    self.channel
+                ],
+                reason=reason,
             ),
             "run_id": self.run_id.id,
             "run_line_id": self.run_line_id.id,

@@ -153,7 +153,7 @@ class RelanceRun(models.Model):
                 date_deadline=self.date,
                 summary=_("Dunning proposal to validate"),
                 note=_(
-                    "%(count)s customers to review in %(run)s.", count=len(proposed), run=self.name
+                    "Customers to review in %(run)s: %(count)s.", count=len(proposed), run=self.name
                 ),
                 user_id=user.id,
             )

@@ -89,8 +89,17 @@ class TestEngine(RelanceCommon):
         pre = invoice.relance_history_line_ids.filtered(lambda h: h.level_id.offset_days == -3)
         self.assertEqual(sorted(pre.mapped("channel")), ["email", "sms"])
         mail = self._mails(self.customer_b2c).sorted("id")[0]
-        self.assertIn("friendly note", mail.body_html)
+        self.assertIn("the invoice below is due", mail.body_html)
         self.assertIn(invoice.name, mail.body_html)
+
+    def test_b2c_mail_speaks_of_several_invoices(self):
+        invoices = self._invoice(self.customer_b2c, 80.0) | self._invoice(self.customer_b2c, 90.0)
+        self._cron(DUE + timedelta(days=3))
+        mail = self._mails(self.customer_b2c)
+        self.assertEqual(len(mail), 1)
+        self.assertIn("the invoices below have passed their due date", mail.body_html)
+        for invoice in invoices:
+            self.assertIn(invoice.name, mail.body_html)
 
     def test_one_mail_lists_all_invoices_of_the_customer(self):
         invoices = (
@@ -99,6 +108,13 @@ class TestEngine(RelanceCommon):
             | self._invoice(self.customer_b2b, 300.0, due=DUE - timedelta(days=5))
         )
         invoices.is_manually_modified = False
+        self.env["res.partner.bank"].create(
+            {
+                "acc_number": "FR7630006000011234567890189",
+                "bank_bic": "AGRIFRPP",
+                "partner_id": self.company.partner_id.id,
+            }
+        )
         self._cron(DUE + timedelta(days=12))
         mails = self._mails(self.customer_b2b)
         self.assertEqual(len(mails), 1)
@@ -111,6 +127,10 @@ class TestEngine(RelanceCommon):
             # the dunning level is not an edit of the invoice by hand
             self.assertFalse(invoice.is_manually_modified)
         self.assertIn("Dupont Industries SAS", mails.body_html)
+        self.assertIn(
+            "IBAN <strong>FR7630006000011234567890189</strong>, BIC <strong>AGRIFRPP</strong>",
+            mails.body_html,
+        )
         self.assertEqual(mails.recipient_ids, self.customer_b2b)
         history = invoices.relance_history_line_ids.history_id
         self.assertEqual(len(history), 1)
