@@ -3,8 +3,8 @@
 #   scripts/odoo.sh [subcommand] [odoo options…]   e.g. scripts/odoo.sh shell -d relance_demo
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ $# -gt 0 ] && [[ "$1" != -* ]]; then
-    sub=$1; shift
-    set -- "$sub" -c "$ROOT/odoo.conf" "$@"
+    # the configuration goes last: some subcommands have their own (i18n export …)
+    set -- "$@" -c "$ROOT/odoo.conf"
 else
     set -- -c "$ROOT/odoo.conf" "$@"
 fi
