@@ -93,6 +93,11 @@ class RelanceDemo(models.AbstractModel):
     @api.model
     def _load(self):
         company = self.env.company
+        if self.env["res.lang"]._lang_get("fr_FR"):
+            # French is active but its terms are loaded after the demo data: the past
+            # reminders simulated below would name the levels in English
+            module = self.env["ir.module.module"].search([("name", "=", "relance_avancee")])
+            module._update_translations("fr_FR")
         self.env["relance.policy"]._ensure_default_policies(company)
         today = fields.Date.context_today(self)
         invoices = self._create_invoices(company, today)
