@@ -12,3 +12,9 @@ from . import relance_engine
 from . import relance_channel_email
 from . import relance_demo
 from . import ir_actions_report
+from . import relance_rate
+from . import res_config_settings
+from . import relance_dispute
+from . import relance_promise
+from . import relance_payment_plan
+from . import relance_payment_plan_installment

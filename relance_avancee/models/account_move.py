@@ -1,10 +1,13 @@
 import logging
 
-from odoo import api, fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
+PRESCRIPTION_ALERT_DAYS = (90, 30)
 PDF_BATCH = 200  # invoices rendered together (one HTML document per wkhtmltopdf process)
 
 RELANCE_STATES = [
@@ -74,6 +77,93 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
+    relance_pause_until = fields.Date(
+        "Paused until",
+        copy=False,
+        readonly=True,
+        help="A promise to pay pauses the reminders until its date plus the grace days.",
+    )
+    relance_payment_plan_id = fields.Many2one(
+        "relance.payment.plan", "Payment plan", copy=False, readonly=True, index="btree_not_null"
+    )
+    relance_escalate_date = fields.Date(
+        "Escalate on",
+        copy=False,
+        readonly=True,
+        help="A broken promise or a missed instalment brings the next level forward to this date.",
+    )
+    relance_dispute_ids = fields.Many2many(
+        "relance.dispute",
+        "relance_dispute_move_rel",
+        "move_id",
+        "dispute_id",
+        "Disputes",
+        copy=False,
+        readonly=True,
+    )
+    relance_promise_ids = fields.Many2many(
+        "relance.promise",
+        "relance_promise_move_rel",
+        "move_id",
+        "promise_id",
+        "Promises to pay",
+        copy=False,
+        readonly=True,
+    )
+    relance_interest_amount = fields.Monetary(
+        "Late-payment interest",
+        currency_field="company_currency_id",
+        compute="_compute_relance_legal_amounts",
+        help="B2B: penalties at the company's rate from the day after the due date. "
+        "B2C: legal interest from the formal notice only.",
+    )
+    relance_indemnity_amount = fields.Monetary(
+        "Recovery indemnity",
+        currency_field="company_currency_id",
+        compute="_compute_relance_legal_amounts",
+        help="Fixed 40 EUR per late invoice of a business customer (D441-5), not subject to VAT.",
+    )
+    relance_claimable_amount = fields.Monetary(
+        "Total claimable",
+        currency_field="company_currency_id",
+        compute="_compute_relance_legal_amounts",
+    )
+    relance_impact_amount = fields.Monetary(
+        "Revenue to make up",
+        currency_field="company_currency_id",
+        compute="_compute_relance_legal_amounts",
+        help="Sales needed to make up for the unpaid amount at the company's average margin.",
+    )
+    relance_penalty_move_id = fields.Many2one(
+        "account.move", "Penalty invoice", copy=False, readonly=True, index="btree_not_null"
+    )
+    relance_prescription_date = fields.Date(
+        "Prescription date",
+        compute="_compute_relance_prescription_date",
+        store=True,
+        help="5 years between merchants (Code de commerce L110-4), 2 years against a consumer "
+        "(Code de la consommation L218-2), from the delivery date, else the invoice date, or "
+        "from the last interruption.",
+    )
+    relance_interruption_date = fields.Date(
+        "Prescription interrupted on",
+        copy=False,
+        tracking=True,
+        help="An acknowledgment of debt, a court claim or an enforcement act restarts the "
+        "prescription period; reminders and formal notices do not.",
+    )
+    relance_prescription_alerted = fields.Integer(
+        "Prescription alert sent (days before)", copy=False, readonly=True
+    )
+    relance_interruption_type = fields.Selection(
+        [
+            ("acknowledgment", "Acknowledgment of debt"),
+            ("court_claim", "Court claim"),
+            ("enforcement", "Enforcement act"),
+        ],
+        "Interruption",
+        copy=False,
+    )
 
     def _relance_today(self):
         return self.env.context.get("relance_date") or fields.Date.context_today(self)
@@ -108,6 +198,7 @@ class AccountMove(models.Model):
         "relance_policy_id.level_ids.min_days_since_previous",
         "relance_level_id",
         "relance_last_date",
+        "relance_escalate_date",
         "invoice_date_due",
         "state",
     )
@@ -140,7 +231,18 @@ class AccountMove(models.Model):
             date = max(
                 date, fields.Date.add(self.relance_last_date, days=level.min_days_since_previous)
             )
+        if self.relance_escalate_date:
+            date = min(date, self.relance_escalate_date)
         return date
+
+    def _relance_is_paused(self, today):
+        """A dispute, a running payment plan or a promise not yet due pause the reminders."""
+        self.ensure_one()
+        return bool(
+            self.relance_dispute
+            or self.relance_payment_plan_id
+            or (self.relance_pause_until and self.relance_pause_until >= today)
+        )
 
     @api.depends(
         "move_type",
@@ -148,6 +250,8 @@ class AccountMove(models.Model):
         "payment_state",
         "amount_residual",
         "relance_dispute",
+        "relance_pause_until",
+        "relance_payment_plan_id",
         "relance_handed_over",
         "relance_level_id",
         "relance_next_date",
@@ -169,7 +273,7 @@ class AccountMove(models.Model):
             return "closed"
         if self.relance_handed_over:
             return "handed_over"
-        if self.relance_dispute:
+        if self._relance_is_paused(today):
             return "paused"
         if self.relance_next_date and self.relance_next_date <= today:
             return "to_remind"
@@ -196,7 +300,7 @@ class AccountMove(models.Model):
         return (
             self.state == "posted"
             and self.payment_state in ("not_paid", "partial")
-            and not self.relance_dispute
+            and not self._relance_is_paused(self._relance_today())
             and not self.relance_handed_over
             and self.relance_next_level_id == level
         )
@@ -242,3 +346,328 @@ class AccountMove(models.Model):
             due = move.invoice_date_due
             open_ = move.payment_state not in ("paid", "in_payment", "reversed")
             move.relance_days_overdue = max((today - due).days, 0) if due and open_ else 0
+
+    # ------------------------------------------------------------------------------------
+    # French late-payment law: interest, indemnity, prescription
+    # ------------------------------------------------------------------------------------
+
+    @api.depends("amount_residual_signed", "invoice_date_due", "payment_state", "state")
+    @api.depends_context("relance_date")
+    def _compute_relance_legal_amounts(self):
+        amounts = self._relance_legal_amounts()
+        for move in self:
+            values = amounts.get(move.id, {})
+            move.relance_interest_amount = values.get("interest", 0.0)
+            move.relance_indemnity_amount = values.get("indemnity", 0.0)
+            move.relance_claimable_amount = values.get("total", 0.0)
+            move.relance_impact_amount = values.get("impact", 0.0)
+
+    def _relance_legal_amounts(self, date=None):
+        """{invoice id: {"principal", "interest", "indemnity", "total", "impact", "warning"}}
+        at the date, in company currency, for many invoices with two queries (the rates and
+        the formal notices' dates). B2B: penalties from the day after the due date at the
+        company's rate (ECB rate of 1 January / 1 July + 10 points, or the contractual rate),
+        split at each half-year, and the fixed indemnity. B2C: legal interest
+        (professional-creditor rate) from the formal notice only, no indemnity."""
+        date = date or self._relance_today()
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        if not invoices:
+            return {}
+        rate_model = self.env["relance.rate"]
+        table = rate_model._rate_table()
+        notices = invoices._relance_notice_dates()
+        eur = self.env.ref("base.EUR")
+        result = {}
+        for move in invoices:
+            company = move.company_id
+            principal = move.amount_residual_signed
+            values = {"principal": principal, "interest": 0.0, "indemnity": 0.0}
+            values["warning"] = False
+            late = move.invoice_date_due and move.invoice_date_due < date and principal > 0
+            if late and move.commercial_partner_id.relance_policy_type == "b2c":
+                start = notices.get(move.id)
+                if start:
+
+                    def rate_for(half_year):
+                        return rate_model._rate_at(table, "legal_professional", half_year)
+
+                    values["interest"], values["warning"] = move._relance_interest(
+                        principal, start, date, rate_for
+                    )
+            elif late:
+
+                def rate_for(half_year, company=company):
+                    if company.relance_penalty_mode == "contract":
+                        return company.relance_penalty_rate
+                    ecb = rate_model._rate_at(table, "ecb", half_year)
+                    return None if ecb is None else ecb + 10.0
+
+                values["interest"], values["warning"] = move._relance_interest(
+                    principal, move.invoice_date_due, date, rate_for
+                )
+                if company.relance_claim_indemnity:
+                    values["indemnity"] = eur._convert(
+                        company.relance_indemnity_amount, company.currency_id, company, date
+                    )
+            values["total"] = principal + values["interest"] + values["indemnity"]
+            margin = company.relance_margin_rate
+            values["impact"] = principal / (margin / 100.0) if margin > 0 and principal > 0 else 0
+            result[move.id] = values
+        return result
+
+    def _relance_interest(self, principal, start, end, rate_for):
+        """Interest on ``principal`` for the days after ``start`` up to ``end``, each
+        half-year at its own rate: (amount, warning). A half-year without a rate gives no
+        figure rather than a wrong one."""
+        self.ensure_one()
+        total, day = 0.0, fields.Date.add(start, days=1)
+        while day <= end:
+            first_half = day.month <= 6
+            half_start = day.replace(month=1 if first_half else 7, day=1)
+            half_end = day.replace(month=6, day=30) if first_half else day.replace(day=31, month=12)
+            segment_end = min(end, half_end)
+            rate = rate_for(half_start)
+            if rate is None:
+                return 0.0, self.env._(
+                    "No reference rate entered for the half-year starting %(date)s: "
+                    "add it in Accounting > Configuration > Dunning > Interest rates.",
+                    date=half_start,
+                )
+            days = (segment_end - day).days + 1
+            total += principal * rate / 100.0 * days / 365.0
+            day = fields.Date.add(segment_end, days=1)
+        return self.company_id.currency_id.round(total), False
+
+    def _relance_notice_dates(self):
+        """{invoice id: date of its first formal notice sent}, in one query."""
+        groups = (
+            self.env["relance.history.line"]
+            .sudo()
+            ._read_group(
+                [("move_id", "in", self.ids), ("channel", "=", "notice"), ("state", "=", "done")],
+                ["move_id"],
+                ["date:min"],
+            )
+        )
+        return {move.id: first for move, first in groups}
+
+    @api.depends(
+        "move_type",
+        "invoice_date",
+        "delivery_date",
+        "relance_interruption_date",
+        "commercial_partner_id.relance_policy_type",
+    )
+    def _compute_relance_prescription_date(self):
+        for move in self:
+            start = move.relance_interruption_date or move.delivery_date or move.invoice_date
+            if move.move_type != "out_invoice" or not start:
+                move.relance_prescription_date = False
+                continue
+            years = 2 if move.commercial_partner_id.relance_policy_type == "b2c" else 5
+            move.relance_prescription_date = start + relativedelta(years=years)
+
+    @api.model
+    def _relance_prescription_alerts(self, date, companies):
+        """Activities for the credit controller 90 and then 30 days before an open invoice
+        is time-barred; each alert once (an interruption starts them again)."""
+        for days in PRESCRIPTION_ALERT_DAYS:
+            moves = self.search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("company_id", "in", companies.ids),
+                    ("relance_prescription_date", "<=", fields.Date.add(date, days=days)),
+                    ("relance_prescription_date", ">=", date),
+                    "|",
+                    ("relance_prescription_alerted", "=", 0),
+                    ("relance_prescription_alerted", ">", days),
+                ]
+            )
+            for move in moves:
+                move.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=date,
+                    summary=self.env._("Prescription in %(days)s days", days=days),
+                    note=self.env._(
+                        "%(invoice)s is time-barred on %(date)s: obtain an acknowledgment of "
+                        "debt or start a court claim before then.",
+                        invoice=move.name,
+                        date=move.relance_prescription_date,
+                    ),
+                    user_id=move._relance_controller().id,
+                )
+            moves.relance_prescription_alerted = days
+
+    def _relance_controller(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        return (
+            partner.relance_user_id
+            or self.invoice_user_id
+            or self.relance_policy_id.default_user_id
+            or self.env.user
+        )
+
+    def write(self, vals):
+        if "relance_interruption_date" in vals:
+            vals = {**vals, "relance_prescription_alerted": 0}
+        return super().write(vals)
+
+    def action_relance_invoice_penalties(self):
+        """One penalty invoice per customer (no VAT) with the interest and the indemnity of
+        these late invoices, linked to them; an invoice already invoiced is left out."""
+        amounts = self._relance_legal_amounts()
+        todo = self.filtered(
+            lambda m: (
+                not m.relance_penalty_move_id
+                and m.id in amounts
+                and (amounts[m.id]["interest"] or amounts[m.id]["indemnity"])
+            )
+        )
+        if not todo:
+            raise UserError(
+                self.env._("No late-payment penalty to invoice: already invoiced, or none due.")
+            )
+        penalties = self.browse()
+        for (company, partner), moves in todo.grouped(
+            lambda m: (m.company_id, m.commercial_partner_id)
+        ).items():
+            penalty = self.create(moves._relance_penalty_invoice_values(company, partner, amounts))
+            moves._relance_light_write({"relance_penalty_move_id": penalty.id})
+            penalties |= penalty
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "name": self.env._("Penalty invoices"),
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", penalties.ids)],
+        }
+
+    def _relance_penalty_invoice_values(self, company, partner, amounts):
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")],
+            limit=1,
+        )
+        lines = []
+        for move in self:
+            values = amounts[move.id]
+            days = (self._relance_today() - move.invoice_date_due).days
+            if values["interest"]:
+                lines.append(
+                    {
+                        "name": self.env._(
+                            "Late-payment penalties on %(invoice)s (%(days)s days)",
+                            invoice=move.name,
+                            days=days,
+                        ),
+                        "price_unit": values["interest"],
+                        "tax_ids": [Command.clear()],
+                        "account_id": journal.default_account_id.id,
+                    }
+                )
+            if values["indemnity"]:
+                lines.append(
+                    {
+                        "name": self.env._(
+                            "Fixed recovery indemnity on %(invoice)s (Code de commerce D441-5)",
+                            invoice=move.name,
+                        ),
+                        "price_unit": values["indemnity"],
+                        "tax_ids": [Command.clear()],
+                        "account_id": journal.default_account_id.id,
+                    }
+                )
+        return {
+            "move_type": "out_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "partner_id": partner.id,
+            "currency_id": company.currency_id.id,
+            "invoice_origin": ", ".join(self.mapped("name")),
+            "invoice_line_ids": [Command.create(line) for line in lines],
+        }
+
+    # ------------------------------------------------------------------------------------
+    # Amicable settlements (see relance_dispute.py, relance_promise.py,
+    # relance_payment_plan.py)
+    # ------------------------------------------------------------------------------------
+
+    def _relance_open_dispute(self, reason, description=""):
+        return self.env["relance.dispute"].create(
+            {
+                "partner_id": self.commercial_partner_id[:1].id,
+                "company_id": self.company_id[:1].id,
+                "move_ids": [Command.set(self.ids)],
+                "reason": reason,
+                "description": description,
+            }
+        )
+
+    def _relance_promise(self, date, amount, note=""):
+        return self.env["relance.promise"].create(
+            {
+                "partner_id": self.commercial_partner_id[:1].id,
+                "company_id": self.company_id[:1].id,
+                "move_ids": [Command.set(self.ids)],
+                "date": date,
+                "amount": amount,
+                "note": note,
+            }
+        )
+
+    def _relance_request_payment_plan(self, note=""):
+        plan = self.env["relance.payment.plan"].create(
+            {
+                "partner_id": self.commercial_partner_id[:1].id,
+                "company_id": self.company_id[:1].id,
+                "move_ids": [Command.set(self.ids)],
+                "note": note,
+            }
+        )
+        plan.action_compute_installments()
+        return plan
+
+    def _relance_light_write(self, vals):
+        """Writes the module's own fields on invoices without the accounting machinery of
+        ``account.move.write`` (no line synchronisation, not an edit by hand)."""
+        return self.with_context(
+            skip_is_manually_modified=True,
+            check_move_validity=False,
+            skip_invoice_sync=True,
+            skip_account_move_synchronization=True,
+        ).write(vals)
+
+    def _relance_new_settlement_action(self, model, name):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": model,
+            "name": name,
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id[:1].id,
+                "default_company_id": self.company_id[:1].id,
+                "default_move_ids": self.ids,
+            },
+        }
+
+    def action_relance_new_dispute(self):
+        return self._relance_new_settlement_action("relance.dispute", self.env._("Dispute"))
+
+    def action_relance_new_promise(self):
+        action = self._relance_new_settlement_action(
+            "relance.promise", self.env._("Promise to pay")
+        )
+        action["context"]["default_amount"] = sum(self.mapped("amount_residual_signed"))
+        return action
+
+    def action_relance_new_payment_plan(self):
+        plan = self._relance_request_payment_plan()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "relance.payment.plan",
+            "res_id": plan.id,
+            "views": [(False, "form")],
+        }

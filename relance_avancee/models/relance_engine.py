@@ -19,6 +19,10 @@ class RelanceEngine(models.AbstractModel):
             ("company_id", "in", companies.ids),
             ("relance_next_date", "<=", date),
             ("relance_dispute", "=", False),
+            ("relance_payment_plan_id", "=", False),
+            "|",
+            ("relance_pause_until", "=", False),
+            ("relance_pause_until", "<", date),
             ("relance_handed_over", "=", False),
             ("relance_run_line_ids", "not any", [("state", "=", "proposed")]),
         ]

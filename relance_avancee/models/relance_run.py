@@ -109,7 +109,12 @@ class RelanceRun(models.Model):
         # The daily run works for every company, whatever the companies of the cron's user.
         engine = self.env["relance.engine"].sudo()
         today = fields.Date.context_today(self)
-        for company in engine.env["res.company"].search([]):
+        companies = engine.env["res.company"].search([])
+        # settlements first: a promise broken or a plan missed today escalates today
+        engine.env["relance.promise"]._cron_check(today)
+        engine.env["relance.payment.plan"]._cron_check(today)
+        engine.env["account.move"]._relance_prescription_alerts(today, companies)
+        for company in companies:
             run = engine.with_company(company)._prepare_run(today, company)
             if not run:
                 continue

@@ -113,9 +113,8 @@ class RelanceRunLine(models.Model):
         ).write({"state": "failed", "reason": _("Every channel failed, see the actions.")})
 
     def _set_invoices_level(self, current_by_line):
-        """The invoices now stand at the line's level. A light write: these fields are the
-        module's own, they neither touch the accounting lines nor mean the invoice was edited
-        by hand (``is_manually_modified``)."""
+        """The invoices now stand at the line's level (a light write: see
+        ``account.move._relance_light_write``)."""
         by_level_date = defaultdict(lambda: self.env["account.move"])
         for line in self:
             by_level_date[(line.level_id, line.date)] |= current_by_line[line]
@@ -124,16 +123,11 @@ class RelanceRunLine(models.Model):
                 "relance_level_id": level.id,
                 "relance_last_date": date,
                 "relance_skip_reason": False,
+                "relance_escalate_date": False,
             }
             if "handover" in level.channel_ids.mapped("code"):
                 vals["relance_handed_over"] = True
-            moves.with_context(
-                skip_is_manually_modified=True,
-                check_move_validity=False,
-                skip_invoice_sync=True,
-                skip_account_move_synchronization=True,
-                tracking_disable=True,
-            ).write(vals)
+            moves._relance_light_write(vals)
 
     def _lock_invoices(self):
         move_ids = tuple(self.move_ids.ids)

@@ -50,3 +50,13 @@ class RelanceCommon(AccountTestInvoicingCommon):
         if post:
             invoice.action_post()
         return invoice
+
+    @classmethod
+    def _pay(cls, invoice, amount, when):
+        """Registers a payment of ``amount`` on the invoice, dated ``when``."""
+        return (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"amount": amount, "payment_date": when})
+            ._create_payments()
+        )

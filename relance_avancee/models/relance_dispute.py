@@ -1,0 +1,127 @@
+from odoo import api, fields, models
+
+DISPUTE_REASONS = [
+    ("amount", "Amount contested"),
+    ("not_delivered", "Goods or service not delivered"),
+    ("invoicing_error", "Invoicing error"),
+    ("missing_po", "Missing purchase order"),
+    ("other", "Other"),
+]
+DISPUTE_STATES = [
+    ("open", "Open"),
+    ("credit_note", "Settled by a credit note"),
+    ("corrected", "Settled by a corrected invoice"),
+    ("rejected", "Rejected"),
+]
+
+
+class RelanceDispute(models.Model):
+    """A dispute ("litige") over some invoices of a customer: their reminders are paused
+    while it is open; they resume at the level they had when it is closed."""
+
+    _name = "relance.dispute"
+    _description = "Invoice dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "state, date_open desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many(
+        "account.move",
+        "relance_dispute_move_rel",
+        "dispute_id",
+        "move_id",
+        "Invoices",
+        required=True,
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', partner_id)]",
+    )
+    reason = fields.Selection(DISPUTE_REASONS, required=True, default="other", tracking=True)
+    description = fields.Text()
+    user_id = fields.Many2one(
+        "res.users", "Responsible", default=lambda self: self.env.user, tracking=True
+    )
+    date_open = fields.Date("Opened on", required=True, default=fields.Date.context_today)
+    date_closed = fields.Date("Closed on", readonly=True)
+    state = fields.Selection(
+        DISPUTE_STATES, required=True, default="open", tracking=True, index=True
+    )
+    amount = fields.Monetary(
+        "Amount in dispute", compute="_compute_amount", store=True, currency_field="currency_id"
+    )
+    age_days = fields.Integer("Age (days)", compute="_compute_age_days")
+
+    @api.depends("move_ids.amount_residual_signed")
+    def _compute_amount(self):
+        for dispute in self:
+            dispute.amount = sum(dispute.move_ids.mapped("amount_residual_signed"))
+
+    @api.depends("date_open", "date_closed")
+    def _compute_age_days(self):
+        today = fields.Date.context_today(self)
+        for dispute in self:
+            end = dispute.date_closed or today
+            dispute.age_days = (end - dispute.date_open).days if dispute.date_open else 0
+
+    @api.depends("partner_id", "reason")
+    def _compute_display_name(self):
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        for dispute in self:
+            dispute.display_name = self.env._(
+                "Dispute %(customer)s: %(reason)s",
+                customer=dispute.partner_id.name or "",
+                reason=reasons.get(dispute.reason, ""),
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        disputes = super().create(vals_list)
+        disputes._sync_invoices()
+        for dispute in disputes:
+            dispute.partner_id.message_post(
+                body=self.env._(
+                    "Dispute opened on %(invoices)s: %(reason)s. Reminders paused.",
+                    invoices=", ".join(dispute.move_ids.mapped("name")),
+                    reason=dispute.display_name,
+                ),
+            )
+        return disputes
+
+    def action_close_credit_note(self):
+        self._close("credit_note")
+
+    def action_close_corrected(self):
+        self._close("corrected")
+
+    def action_reject(self):
+        self._close("rejected")
+
+    def _close(self, state):
+        self.filtered(lambda d: d.state == "open").write(
+            {"state": state, "date_closed": fields.Date.context_today(self)}
+        )
+        self._sync_invoices()
+
+    def _sync_invoices(self):
+        """Invoices with an open dispute are flagged (which pauses them); the others are
+        released and resume at the level they had."""
+        moves = self.move_ids
+        open_disputes = self.search([("move_ids", "in", moves.ids), ("state", "=", "open")])
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        disputed = self.env["account.move"]
+        for dispute in open_disputes:
+            label = reasons[dispute.reason]
+            if dispute.description:
+                label = f"{label}: {dispute.description}"
+            dispute.move_ids._relance_light_write(
+                {"relance_dispute": True, "relance_dispute_reason": label}
+            )
+            disputed |= dispute.move_ids
+        (moves - disputed)._relance_light_write(
+            {"relance_dispute": False, "relance_dispute_reason": False}
+        )

@@ -1,0 +1,153 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+PLAN_STATES = [
+    ("draft", "Draft"),
+    ("running", "Running"),
+    ("done", "Paid"),
+    ("broken", "Broken"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class RelancePaymentPlan(models.Model):
+    """A payment plan ("échéancier") over some invoices of a customer: N instalments
+    (3 monthly by default). While it runs, its invoices are not reminded; payments are
+    matched to the instalments in order; a missed instalment breaks the plan and the
+    reminders resume at the next level."""
+
+    _name = "relance.payment.plan"
+    _description = "Payment plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many(
+        "account.move",
+        "relance_payment_plan_move_rel",
+        "plan_id",
+        "move_id",
+        "Invoices",
+        required=True,
+        check_company=True,
+    )
+    installment_ids = fields.One2many(
+        "relance.payment.plan.installment", "plan_id", "Instalments", copy=True
+    )
+    installment_count = fields.Integer(
+        "Number of instalments",
+        default=lambda self: self.env.company.relance_plan_installments or 3,
+    )
+    first_date = fields.Date(
+        "First instalment",
+        required=True,
+        default=lambda self: fields.Date.add(fields.Date.context_today(self), months=1),
+    )
+    amount_total = fields.Monetary(
+        "Amount of the plan", currency_field="currency_id", readonly=True
+    )
+    amount_paid = fields.Monetary(currency_field="currency_id", readonly=True)
+    state = fields.Selection(PLAN_STATES, default="draft", required=True, tracking=True)
+    note = fields.Text()
+    user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
+
+    @api.depends("partner_id", "create_date")
+    def _compute_name(self):
+        for plan in self:
+            plan.name = self.env._("Payment plan %(customer)s", customer=plan.partner_id.name or "")
+
+    def action_compute_installments(self):
+        """Spreads the invoices' remaining amount over the instalments, one a month."""
+        for plan in self.filtered(lambda p: p.state == "draft"):
+            total = sum(plan.move_ids.mapped("amount_residual_signed"))
+            count = max(plan.installment_count, 1)
+            share = plan.currency_id.round(total / count)
+            amounts = [share] * (count - 1) + [plan.currency_id.round(total - share * (count - 1))]
+            plan.write(
+                {
+                    "amount_total": total,
+                    "installment_ids": [Command.clear()]
+                    + [
+                        Command.create(
+                            {
+                                "sequence": index,
+                                "date": plan.first_date + relativedelta(months=index),
+                                "amount": amount,
+                            }
+                        )
+                        for index, amount in enumerate(amounts)
+                    ],
+                }
+            )
+
+    def action_confirm(self):
+        """Starts the plan: the invoices are paused and the customer gets the schedule by
+        email, with the plan as PDF."""
+        for plan in self:
+            if plan.state != "draft" or not plan.installment_ids:
+                raise UserError(self.env._("Only a draft plan with instalments can start."))
+            currency = plan.currency_id
+            if currency.compare_amounts(
+                sum(plan.installment_ids.mapped("amount")), plan.amount_total
+            ):
+                raise UserError(
+                    self.env._("The instalments must add up to the amount of the plan.")
+                )
+        self.state = "running"
+        for plan in self:
+            plan.move_ids._relance_light_write({"relance_payment_plan_id": plan.id})
+        template = self.env.ref("relance_avancee.mail_template_payment_plan")
+        for plan in self:
+            plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def action_cancel(self):
+        self._stop("cancelled")
+
+    @api.model
+    def _cron_check(self, date):
+        """Daily: payments are matched to the instalments in order; a plan whose
+        instalment is late beyond the grace days is broken, a fully paid one is done."""
+        for plan in self.search([("state", "=", "running")]):
+            plan._match_payments()
+            grace = plan.company_id.relance_promise_grace_days
+            late = plan.installment_ids.filtered(
+                lambda i, grace=grace: (
+                    i.state != "paid" and fields.Date.add(i.date, days=grace) < date
+                )
+            )
+            if all(i.state == "paid" for i in plan.installment_ids):
+                plan._stop("done")
+            elif late:
+                plan._stop("broken", escalate_date=date)
+                plan.partner_id.message_post(
+                    body=self.env._(
+                        "Payment plan broken: the instalment of %(date)s was not paid. The "
+                        "reminders resume at the next level.",
+                        date=late[0].date,
+                    )
+                )
+
+    def _match_payments(self):
+        self.ensure_one()
+        paid = self.amount_total - sum(self.move_ids.mapped("amount_residual_signed"))
+        self.amount_paid = paid
+        for installment in self.installment_ids.sorted(lambda i: (i.date, i.sequence)):
+            installment.amount_paid = max(min(paid, installment.amount), 0.0)
+            paid -= installment.amount_paid
+
+    def _stop(self, state, escalate_date=False):
+        self.state = state
+        vals = {"relance_payment_plan_id": False}
+        if escalate_date:
+            vals["relance_escalate_date"] = escalate_date
+        self.move_ids.filtered(lambda m: m.relance_payment_plan_id in self)._relance_light_write(
+            vals
+        )

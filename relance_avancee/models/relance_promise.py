@@ -1,0 +1,101 @@
+from odoo import api, fields, models
+
+PROMISE_STATES = [("open", "Open"), ("kept", "Kept"), ("broken", "Broken")]
+
+
+class RelancePromise(models.Model):
+    """A promise to pay (from a call or by hand): the reminders of its invoices wait until
+    the promised date plus the grace days; kept when the amount is paid, broken otherwise,
+    which brings the next level forward."""
+
+    _name = "relance.promise"
+    _description = "Promise to pay"
+    _inherit = ["mail.thread"]
+    _order = "state, date, id"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many(
+        "account.move",
+        "relance_promise_move_rel",
+        "promise_id",
+        "move_id",
+        "Invoices",
+        required=True,
+        check_company=True,
+    )
+    date = fields.Date("Promised date", required=True, tracking=True)
+    amount = fields.Monetary(required=True, currency_field="currency_id", tracking=True)
+    amount_due = fields.Monetary("Due when promised", currency_field="currency_id", readonly=True)
+    note = fields.Text()
+    user_id = fields.Many2one("res.users", "Recorded by", default=lambda self: self.env.user)
+    state = fields.Selection(
+        PROMISE_STATES, required=True, default="open", tracking=True, index=True
+    )
+    pause_until = fields.Date(compute="_compute_pause_until")
+
+    @api.depends("date", "company_id.relance_promise_grace_days")
+    def _compute_pause_until(self):
+        for promise in self:
+            promise.pause_until = promise.date and fields.Date.add(
+                promise.date, days=promise.company_id.relance_promise_grace_days
+            )
+
+    @api.depends("partner_id", "date", "amount")
+    def _compute_display_name(self):
+        for promise in self:
+            promise.display_name = self.env._(
+                "Promise %(customer)s: %(amount)s on %(date)s",
+                customer=promise.partner_id.name or "",
+                amount=promise.currency_id.format(promise.amount),
+                date=promise.date,
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        promises = super().create(vals_list)
+        for promise in promises:
+            promise.amount_due = sum(promise.move_ids.mapped("amount_residual_signed"))
+            promise.move_ids._relance_light_write({"relance_pause_until": promise.pause_until})
+            promise.partner_id.message_post(
+                body=self.env._(
+                    "Promise to pay %(amount)s by %(date)s on %(invoices)s: reminders paused.",
+                    amount=promise.currency_id.format(promise.amount),
+                    date=promise.date,
+                    invoices=", ".join(promise.move_ids.mapped("name")),
+                )
+            )
+        return promises
+
+    @api.model
+    def _cron_check(self, date):
+        """Daily: open promises whose amount is paid are kept; those past their date plus
+        grace and not paid are broken, and their invoices escalate to the next level."""
+        for promise in self.search([("state", "=", "open")]):
+            currency = promise.currency_id
+            paid = promise.amount_due - sum(promise.move_ids.mapped("amount_residual_signed"))
+            if currency.compare_amounts(paid, promise.amount) >= 0:
+                promise._settle("kept", date)
+            elif promise.pause_until < date:
+                promise._settle("broken", date)
+
+    def _settle(self, state, date):
+        self.ensure_one()
+        self.state = state
+        vals = {"relance_pause_until": False}
+        if state == "broken":
+            vals["relance_escalate_date"] = date
+            self.partner_id.message_post(
+                body=self.env._(
+                    "Broken promise: %(amount)s promised by %(date)s was not paid. The "
+                    "reminders resume at the next level.",
+                    amount=self.currency_id.format(self.amount),
+                    date=self.date,
+                )
+            )
+        open_moves = self.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        open_moves._relance_light_write(vals)

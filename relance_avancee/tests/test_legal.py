@@ -1,0 +1,149 @@
+from datetime import date
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import RelanceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLegal(RelanceCommon):
+    """French late-payment law against hand-computed figures (rates of the shipped data)."""
+
+    def _amounts(self, invoice, at):
+        return invoice._relance_legal_amounts(at)[invoice.id]
+
+    def _indemnity(self, at):
+        return self.env.ref("base.EUR")._convert(40.0, self.company.currency_id, self.company, at)
+
+    def test_b2b_interest_across_a_half_year_boundary(self):
+        invoice = self._relance_invoice(self.customer_b2b, 10000.0, date(2025, 6, 15))
+        amounts = self._amounts(invoice, date(2025, 8, 14))
+        # 15 days of H1 2025 at 3.15 + 10 = 13.15 %, 45 days of H2 2025 at 2.15 + 10 = 12.15 %
+        # 10000 x (0.1315 x 15 + 0.1215 x 45) / 365 = 203.836
+        self.assertAlmostEqual(amounts["interest"], 203.84, places=2)
+        self.assertAlmostEqual(amounts["indemnity"], self._indemnity(date(2025, 8, 14)))
+        self.assertAlmostEqual(amounts["total"], 10000.0 + 203.84 + amounts["indemnity"], places=2)
+        # the computed fields give the same figures at the run date
+        invoice = invoice.with_context(relance_date=date(2025, 8, 14))
+        self.assertAlmostEqual(invoice.relance_interest_amount, 203.84, places=2)
+
+    def test_no_interest_before_or_on_the_due_date(self):
+        invoice = self._relance_invoice(self.customer_b2b, 1000.0, date(2025, 6, 15))
+        amounts = self._amounts(invoice, date(2025, 6, 15))
+        self.assertEqual(amounts["interest"], 0.0)
+        self.assertEqual(amounts["indemnity"], 0.0)
+
+    def test_contractual_rate_and_its_floor(self):
+        # H1 2026 legal rate 2.62 %: the floor is 3 x 2.62 = 7.86 %
+        with self.assertRaises(ValidationError):
+            self.company.write({"relance_penalty_mode": "contract", "relance_penalty_rate": 7.5})
+        self.company.write({"relance_penalty_mode": "contract", "relance_penalty_rate": 9.0})
+        invoice = self._relance_invoice(self.customer_b2b, 3650.0, date(2026, 1, 10))
+        # 3650 x 9 % x 40 / 365 = 36.00
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 19))["interest"], 36.0)
+
+    def test_indemnity_once_per_b2b_invoice_never_b2c(self):
+        b2b = self._relance_invoice(self.customer_b2b, 500.0, date(2025, 9, 1))
+        b2c = self._relance_invoice(self.customer_b2c, 500.0, date(2025, 9, 1))
+        amounts = (b2b | b2c)._relance_legal_amounts(date(2026, 1, 31))
+        indemnity = self._indemnity(date(2026, 1, 31))
+        self.assertAlmostEqual(amounts[b2b.id]["indemnity"], indemnity)
+        # once, whatever the delay, even partly paid
+        self._pay(b2b, 200.0, date(2025, 12, 1))
+        later = b2b._relance_legal_amounts(date(2026, 6, 30))[b2b.id]
+        self.assertAlmostEqual(later["indemnity"], self._indemnity(date(2026, 6, 30)))
+        self.assertAlmostEqual(later["principal"], 300.0)
+        self.assertEqual(amounts[b2c.id]["indemnity"], 0.0)
+
+    def test_b2c_interest_only_after_the_formal_notice(self):
+        invoice = self._relance_invoice(self.customer_b2c, 7300.0, date(2025, 9, 1))
+        self.assertEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 0.0)
+        level = self.policy_b2c.level_ids.filtered(lambda lv: lv.offset_days == 45)
+        self.env["relance.history"].create(
+            {
+                "date": date(2026, 1, 1),
+                "company_id": self.company.id,
+                "partner_id": self.customer_b2c.id,
+                "level_id": level.id,
+                "channel": "notice",
+                "state": "done",
+                "line_ids": [(0, 0, {"move_id": invoice.id, "amount_residual": 7300.0})],
+            }
+        )
+        # from the notice: 58 days of H1 2026 at the legal rate 2.62 %
+        # 7300 x 0.0262 x 58 / 365 = 30.392
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 30.39)
+        self.assertEqual(self._amounts(invoice, date(2026, 2, 28))["indemnity"], 0.0)
+
+    def test_missing_rate_gives_no_figure(self):
+        self.env["relance.rate"].search([("rate_type", "=", "ecb")]).unlink()
+        invoice = self._relance_invoice(self.customer_b2b, 1000.0, date(2025, 6, 15))
+        amounts = self._amounts(invoice, date(2025, 8, 14))
+        self.assertEqual(amounts["interest"], 0.0)
+        self.assertIn("No reference rate", amounts["warning"])
+
+    def test_penalty_invoice_created_once(self):
+        invoices = self._relance_invoice(
+            self.customer_b2b, 10000.0, date(2025, 6, 15)
+        ) | self._relance_invoice(self.customer_b2b, 1000.0, date(2025, 6, 15))
+        invoices = invoices.with_context(relance_date=date(2025, 8, 14))
+        action = invoices.with_user(self.accountant).action_relance_invoice_penalties()
+        penalty = self.env["account.move"].search(action["domain"])
+        self.assertEqual(len(penalty), 1)
+        self.assertEqual(invoices.relance_penalty_move_id, penalty)
+        self.assertEqual(penalty.partner_id, self.customer_b2b)
+        self.assertFalse(penalty.invoice_line_ids.tax_ids)
+        self.assertEqual(len(penalty.invoice_line_ids), 4)  # interest + indemnity, x2
+        interest = penalty.invoice_line_ids.filtered(lambda line: invoices[0].name in line.name)
+        self.assertAlmostEqual(
+            sum(interest.mapped("price_unit")),
+            203.84 + self._indemnity(date(2025, 8, 14)),
+            places=2,
+        )
+        with self.assertRaises(UserError):
+            invoices.action_relance_invoice_penalties()
+
+    def test_prescription_dates_and_alerts(self):
+        b2b = self._relance_invoice(self.customer_b2b, 100.0, date(2021, 3, 1))
+        b2c = self._relance_invoice(self.customer_b2c, 100.0, date(2024, 3, 1))
+        # invoice dates are 30 days before the due dates
+        self.assertEqual(b2b.relance_prescription_date, date(2026, 1, 30))
+        self.assertEqual(b2c.relance_prescription_date, date(2026, 1, 31))
+        moves = self.env["account.move"]
+        moves._relance_prescription_alerts(date(2025, 11, 5), self.company)
+        self.assertEqual(len(b2b.activity_ids), 1)
+        self.assertEqual(b2b.relance_prescription_alerted, 90)
+        moves._relance_prescription_alerts(date(2025, 11, 6), self.company)
+        self.assertEqual(len(b2b.activity_ids), 1, "an alert is given once")
+        moves._relance_prescription_alerts(date(2026, 1, 1), self.company)
+        self.assertEqual(len(b2b.activity_ids), 2)
+        self.assertEqual(b2b.relance_prescription_alerted, 30)
+        # an acknowledgment of debt restarts the period, and the alerts
+        b2b.write(
+            {
+                "relance_interruption_date": date(2026, 1, 5),
+                "relance_interruption_type": "acknowledgment",
+            }
+        )
+        self.assertEqual(b2b.relance_prescription_date, date(2031, 1, 5))
+        self.assertEqual(b2b.relance_prescription_alerted, 0)
+        # the delivery date, when set, is the starting point
+        b2c.delivery_date = date(2023, 12, 15)
+        self.assertEqual(b2c.relance_prescription_date, date(2025, 12, 15))
+
+    def test_impact_figure(self):
+        invoice = self._relance_invoice(self.customer_b2b, 1000.0, date(2026, 1, 10))
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 1))["impact"], 5000.0)
+        self.company.relance_margin_rate = 40.0
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 1))["impact"], 2500.0)
+
+    def test_invoice_mentions(self):
+        self.company.action_relance_add_invoice_mentions()
+        self.company.action_relance_add_invoice_mentions()
+        terms = self.company.invoice_terms
+        self.assertEqual(terms.count("D441-5"), 1)
+        self.assertIn("40 €", terms)
+        self.assertIn("BCE majoré de 10 points", terms)
+        invoice = self._relance_invoice(self.customer_b2b, 100.0, date(2026, 1, 10), post=False)
+        self.assertIn("D441-5", str(invoice.narration))
