@@ -80,6 +80,15 @@ DEMO_CUSTOMERS = [
         [(17, 560.0)],
     ),
     ("Léa Bonnet", False, "lea.bonnet@example.com", "06 00 00", "Dijon", [(30, 215.0)]),
+    (
+        "Pâtisserie Leroy SARL",
+        True,
+        "gestion@patisserie-leroy.example",
+        "05 61 22 33 44",
+        "Toulouse",
+        [(16, 1480.0)],
+    ),
+    ("Nicolas Petit", False, "nicolas.petit@example.com", "06 44 55 66 77", "Lille", [(12, 690.0)]),
 ]
 
 
@@ -104,10 +113,24 @@ class RelanceDemo(models.AbstractModel):
         disputed = invoices.filtered(lambda m: m.partner_id.name == "Garage Moreau & Fils")[:1]
         first_due = min(invoices.mapped("invoice_date_due"))
         self._simulate_past_runs(company, first_due - timedelta(days=6), today - timedelta(days=1))
-        disputed.write({"relance_dispute": True, "relance_dispute_reason": "Contested delivery"})
+        disputed._relance_open_dispute("not_delivered", "Livraison contestée")
+        self._load_settlements(invoices, today)
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
+
+    @api.model
+    def _load_settlements(self, invoices, today):
+        """A promise to pay agreed on the phone and a running payment plan."""
+
+        def of(name):
+            return invoices.filtered(lambda m: m.partner_id.name == name)
+
+        of("Pâtisserie Leroy SARL")._relance_promise(
+            fields.Date.add(today, days=5), 1480.0, "Virement promis par la gérante au téléphone."
+        )
+        plan = of("Nicolas Petit")._relance_request_payment_plan("Paiement en 3 fois accepté.")
+        plan.action_confirm()
 
     @api.model
     def _create_invoices(self, company, today):

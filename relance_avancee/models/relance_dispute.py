@@ -83,7 +83,7 @@ class RelanceDispute(models.Model):
         disputes = super().create(vals_list)
         disputes._sync_invoices()
         for dispute in disputes:
-            dispute.partner_id.message_post(
+            dispute.partner_id._message_log(
                 body=self.env._(
                     "Dispute opened on %(invoices)s: %(reason)s. Reminders paused.",
                     invoices=", ".join(dispute.move_ids.mapped("name")),

@@ -127,7 +127,7 @@ class RelancePaymentPlan(models.Model):
                 plan._stop("done")
             elif late:
                 plan._stop("broken", escalate_date=date)
-                plan.partner_id.message_post(
+                plan.partner_id._message_log(
                     body=self.env._(
                         "Payment plan broken: the instalment of %(date)s was not paid. The "
                         "reminders resume at the next level.",

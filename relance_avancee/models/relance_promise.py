@@ -61,7 +61,7 @@ class RelancePromise(models.Model):
         for promise in promises:
             promise.amount_due = sum(promise.move_ids.mapped("amount_residual_signed"))
             promise.move_ids._relance_light_write({"relance_pause_until": promise.pause_until})
-            promise.partner_id.message_post(
+            promise.partner_id._message_log(
                 body=self.env._(
                     "Promise to pay %(amount)s by %(date)s on %(invoices)s: reminders paused.",
                     amount=promise.currency_id.format(promise.amount),
@@ -89,7 +89,7 @@ class RelancePromise(models.Model):
         vals = {"relance_pause_until": False}
         if state == "broken":
             vals["relance_escalate_date"] = date
-            self.partner_id.message_post(
+            self.partner_id._message_log(
                 body=self.env._(
                     "Broken promise: %(amount)s promised by %(date)s was not paid. The "
                     "reminders resume at the next level.",

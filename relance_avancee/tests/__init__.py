@@ -4,3 +4,4 @@ from . import test_overlap
 from . import test_tour
 from . import test_pdf
 from . import test_legal
+from . import test_settlements
