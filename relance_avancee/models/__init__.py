@@ -18,3 +18,6 @@ from . import relance_dispute
 from . import relance_promise
 from . import relance_payment_plan
 from . import relance_payment_plan_installment
+from . import relance_channel_call
+from . import relance_channel_sms
+from . import relance_channel_letter

@@ -49,6 +49,23 @@ class RelanceHistory(models.Model):
     message_id = fields.Many2one("mail.message", "Message", ondelete="set null")
     activity_id = fields.Many2one("mail.activity", "Activity", ondelete="set null")
     attachment_id = fields.Many2one("ir.attachment", "Document", ondelete="set null")
+    call_outcome = fields.Selection(
+        [
+            ("reached", "Reached"),
+            ("no_answer", "No answer"),
+            ("wrong_number", "Wrong number"),
+            ("promise", "Promise to pay"),
+            ("dispute", "Dispute"),
+            ("plan", "Payment plan requested"),
+            ("paid", "Says it is already paid"),
+        ],
+        readonly=True,
+    )
+    call_tries = fields.Integer("Calls made", readonly=True)
+    registered_letter_number = fields.Char(
+        "Registered letter number", help="Number of the registered letter with acknowledgment."
+    )
+    acknowledgment_date = fields.Date("Acknowledgment of receipt")
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html", sanitize=False, string="Invoices table"
     )

@@ -35,6 +35,15 @@ class RelanceLevel(models.Model):
         default="courteous",
         required=True,
     )
+    call_retry_days = fields.Integer(
+        "Call again after (days)", default=2, help="When the customer does not answer."
+    )
+    call_max_tries = fields.Integer(
+        "Call tries", default=3, help="Unanswered calls before going to the next level."
+    )
+    notice_deadline_days = fields.Integer(
+        "Deadline given (days)", default=8, help="Days given to pay in a letter or formal notice."
+    )
     manual = fields.Boolean(
         compute="_compute_manual",
         store=True,

@@ -45,6 +45,12 @@ class RelancePolicy(models.Model):
         check_company=True,
         help="Responsible for the customers that have no credit controller nor salesperson.",
     )
+    call_window = fields.Boolean(
+        "Calling window",
+        default=lambda self: self.env.context.get("default_policy_type") == "b2c",
+        help="Good practice with consumers: call from Monday to Friday, 10:00-13:00 and "
+        "14:00-20:00. Call activities then fall on a weekday and say so.",
+    )
     level_ids = fields.One2many("relance.level", "policy_id", "Levels", copy=True)
     level_count = fields.Integer(compute="_compute_level_count")
 

@@ -78,6 +78,19 @@ class RelanceRun(models.Model):
         self.activity_ids.action_feedback(feedback=_("Run validated."))
         return True
 
+    def action_print_letters(self):
+        """One PDF with the letters and formal notices of the run (generated when
+        missing); printing again gives the same letters and creates no action."""
+        self.ensure_one()
+        letters = self.line_ids.history_ids.filtered(
+            lambda h: h.channel in ("letter", "notice") and h.state != "cancelled"
+        )
+        letters._generate_letters()
+        action = letters._download_letters(letters)
+        if not action:
+            raise UserError(_("This run has no letter to print."))
+        return action
+
     def action_refresh(self):
         """Adds what became due since the run was prepared."""
         for run in self.filtered(lambda r: r.state == "draft"):

@@ -1,4 +1,11 @@
+import phonenumbers
+
 from odoo import api, fields, models
+
+MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
 
 
 class ResPartner(models.Model):
@@ -39,6 +46,62 @@ class ResPartner(models.Model):
         [("email", "Email"), ("sms", "SMS"), ("call", "Phone call"), ("letter", "Letter")],
         "Preferred channel",
     )
+
+    relance_phone_e164 = fields.Char(
+        "Phone (E.164)",
+        compute="_compute_relance_phone",
+        store=True,
+        help="The phone number normalised for calls and SMS, e.g. +33612345678.",
+    )
+    relance_phone_national = fields.Char("Phone (national)", compute="_compute_relance_phone")
+    relance_phone_is_mobile = fields.Boolean("Mobile phone", compute="_compute_relance_phone")
+    relance_phone_warning = fields.Char("Phone warning", compute="_compute_relance_phone")
+    relance_handover_partner_id = fields.Many2one(
+        "res.partner",
+        "Handed over to",
+        help="The collection agency, bailiff (commissaire de justice) or lawyer in charge.",
+    )
+    relance_handover_date = fields.Date("Handed over on", readonly=True)
+
+    @api.depends("phone", "country_id", "company_id.country_id")
+    def _compute_relance_phone(self):
+        default_region = self.env.company.country_id.code or "FR"
+        for partner in self:
+            values = partner._relance_parse_phone(
+                partner.phone,
+                partner.country_id.code or partner.company_id.country_id.code or default_region,
+            )
+            partner.update(values)
+
+    def _relance_parse_phone(self, number, region):
+        """The number in E.164 and national format, whether it is a mobile, or why it
+        cannot be used."""
+        values = {
+            "relance_phone_e164": False,
+            "relance_phone_national": False,
+            "relance_phone_is_mobile": False,
+            "relance_phone_warning": False,
+        }
+        if not number:
+            values["relance_phone_warning"] = self.env._("No phone number.")
+            return values
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        if not parsed or not phonenumbers.is_valid_number(parsed):
+            values["relance_phone_warning"] = self.env._(
+                "Invalid phone number: %(number)s.", number=number
+            )
+            return values
+        values["relance_phone_e164"] = phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.E164
+        )
+        values["relance_phone_national"] = phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+        values["relance_phone_is_mobile"] = phonenumbers.number_type(parsed) in MOBILE_TYPES
+        return values
 
     @api.depends("is_company", "parent_id.relance_policy_type")
     def _compute_relance_policy_type(self):

@@ -1,0 +1,2 @@
+from . import relance_call_log
+from . import relance_handover

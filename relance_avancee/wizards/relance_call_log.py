@@ -1,0 +1,148 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.relance_dispute import DISPUTE_REASONS
+
+OUTCOMES = [
+    ("reached", "Reached, nothing agreed"),
+    ("no_answer", "No answer"),
+    ("wrong_number", "Wrong number"),
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute"),
+    ("plan", "Payment plan requested"),
+    ("paid", "Says it is already paid"),
+]
+
+
+class RelanceCallLog(models.TransientModel):
+    """Log the call of a dunning call action: the outcome decides the next step."""
+
+    _name = "relance.call.log"
+    _description = "Log a dunning call"
+
+    history_id = fields.Many2one(
+        "relance.history", "Call", required=True, domain="[('channel', '=', 'call')]"
+    )
+    partner_id = fields.Many2one(related="history_id.partner_id")
+    currency_id = fields.Many2one(related="history_id.currency_id")
+    move_ids = fields.Many2many(related="history_id.move_ids")
+    outcome = fields.Selection(OUTCOMES, required=True, default="reached")
+    promise_date = fields.Date("Promised date")
+    promise_amount = fields.Monetary("Promised amount", currency_field="currency_id")
+    dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
+    note = fields.Text()
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if not values.get("history_id"):
+            values["history_id"] = self._default_history().id
+        history = self.env["relance.history"].browse(values.get("history_id"))
+        if "promise_amount" in fields_list and history:
+            values["promise_amount"] = history.amount_due
+        return values
+
+    def _default_history(self):
+        """From an invoice or an activity: the open call action concerned."""
+        context = self.env.context
+        model, ids = context.get("active_model"), context.get("active_ids") or []
+        domain = [("channel", "=", "call"), ("state", "=", "todo")]
+        if model == "account.move":
+            domain.append(("line_ids.move_id", "in", ids))
+        elif model == "mail.activity":
+            domain.append(("activity_id", "in", ids))
+        elif model == "relance.history":
+            domain = [("id", "in", ids)]
+        else:
+            return self.env["relance.history"]
+        return self.env["relance.history"].search(domain, order="date desc, id desc", limit=1)
+
+    def action_confirm(self):
+        self.ensure_one()
+        history = self.history_id
+        if history.channel != "call":
+            raise UserError(self.env._("Only a call action can be logged here."))
+        label = dict(self._fields["outcome"]._description_selection(self.env))[self.outcome]
+        body = Markup("<p><b>%s</b> %s</p>") % (self.env._("Call logged:"), label)
+        if self.note:
+            body += Markup("<p>%s</p>") % self.note
+        history.message_post(body=body)
+        history.partner_id._message_log(body=body)
+        if history.activity_id:
+            history.activity_id.sudo().action_feedback(feedback=self.note or label)
+        history.call_outcome = self.outcome
+        return getattr(self, f"_after_{self.outcome}")(history)
+
+    def _open_moves(self, history):
+        return history.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+
+    def _after_reached(self, history):
+        history.write({"state": "done", "reason": False})
+
+    def _after_paid(self, history):
+        history.write(
+            {"state": "done", "reason": self.env._("The customer says it is already paid.")}
+        )
+        history.partner_id.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Check the payment announced on the phone"),
+            user_id=history._call_user().id,
+        )
+
+    def _after_no_answer(self, history):
+        """Call again after N days, up to M tries; then the next level is brought forward."""
+        level = history.level_id
+        if history.call_tries < level.call_max_tries:
+            deadline = history._call_deadline(after_days=level.call_retry_days)
+            history.activity_id = history.partner_id.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=deadline,
+                summary=self.env._("Dunning call, try %(n)s", n=history.call_tries + 1),
+                note=history._call_note(history.browse()),
+                user_id=history._call_user().id,
+            )
+            history.write(
+                {
+                    "call_tries": history.call_tries + 1,
+                    "reason": self.env._("No answer: call again on %(date)s.", date=deadline),
+                }
+            )
+            return
+        history.write(
+            {
+                "state": "done",
+                "reason": self.env._(
+                    "No answer after %(tries)s calls: next level.", tries=history.call_tries
+                ),
+            }
+        )
+        self._open_moves(history)._relance_light_write(
+            {"relance_escalate_date": fields.Date.context_today(self)}
+        )
+
+    def _after_wrong_number(self, history):
+        history._fail_with_fallback(self.env._("Wrong phone number."))
+
+    def _after_promise(self, history):
+        if not self.promise_date or not self.promise_amount:
+            raise UserError(self.env._("Give the promised date and amount."))
+        self._open_moves(history)._relance_promise(
+            self.promise_date, self.promise_amount, self.note or ""
+        )
+        history.write({"state": "done", "reason": False})
+
+    def _after_dispute(self, history):
+        self._open_moves(history)._relance_open_dispute(self.dispute_reason, self.note or "")
+        history.write({"state": "done", "reason": False})
+
+    def _after_plan(self, history):
+        plan = self._open_moves(history)._relance_request_payment_plan(self.note or "")
+        history.write({"state": "done", "reason": False})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "relance.payment.plan",
+            "res_id": plan.id,
+            "views": [(False, "form")],
+        }
