@@ -47,7 +47,9 @@ class RelancePolicy(models.Model):
     )
     call_window = fields.Boolean(
         "Calling window",
-        default=lambda self: self.env.context.get("default_policy_type") == "b2c",
+        compute="_compute_call_window",
+        store=True,
+        readonly=False,
         help="Good practice with consumers: call from Monday to Friday, 10:00-13:00 and "
         "14:00-20:00. Call activities then fall on a weekday and say so.",
     )
@@ -60,6 +62,11 @@ class RelancePolicy(models.Model):
     _grace_days_positive = models.Constraint(
         "CHECK(grace_days >= 0)", "Grace days cannot be negative."
     )
+
+    @api.depends("policy_type")
+    def _compute_call_window(self):
+        for policy in self:
+            policy.call_window = policy.policy_type == "b2c"
 
     @api.depends("level_ids")
     def _compute_level_count(self):

@@ -5,3 +5,4 @@ from . import test_tour
 from . import test_pdf
 from . import test_legal
 from . import test_settlements
+from . import test_channels

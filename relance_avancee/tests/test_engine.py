@@ -46,6 +46,14 @@ class TestEngine(RelanceCommon):
         )
 
     def test_b2b_ladder_over_60_days(self):
+        self.customer_b2b.write(
+            {
+                "phone": "04 72 10 20 30",
+                "street": "12 rue de la République",
+                "city": "Lyon",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
         invoice = self._invoice(self.customer_b2b, 1500.0)
         self.assertEqual(invoice.relance_state, "not_due")
         steps = self._ladder(invoice, DUE - timedelta(days=6), DUE + timedelta(days=60))
@@ -76,6 +84,9 @@ class TestEngine(RelanceCommon):
         self.assertEqual(set(emails.mapped("state")), {"done"})
         self.assertEqual(len(self._mails(self.customer_b2b)), 3)
         self.assertEqual(set((history - emails).mapped("state")), {"todo"})
+        call = history.filtered(lambda h: h.channel == "call")
+        self.assertEqual(call.activity_id.activity_type_id.name, "Call")
+        self.assertTrue(history.filtered(lambda h: h.channel == "notice").attachment_id)
         # the accountant validates the handover: the invoice is handed over
         handover.with_user(self.accountant).action_execute()
         self.assertTrue(invoice.relance_handed_over)

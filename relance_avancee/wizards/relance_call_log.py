@@ -85,7 +85,7 @@ class RelanceCallLog(models.TransientModel):
         history.write(
             {"state": "done", "reason": self.env._("The customer says it is already paid.")}
         )
-        history.partner_id.activity_schedule(
+        history.partner_id.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Check the payment announced on the phone"),
             user_id=history._call_user().id,
@@ -96,7 +96,7 @@ class RelanceCallLog(models.TransientModel):
         level = history.level_id
         if history.call_tries < level.call_max_tries:
             deadline = history._call_deadline(after_days=level.call_retry_days)
-            history.activity_id = history.partner_id.activity_schedule(
+            history.activity_id = history.partner_id.sudo().activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=deadline,
                 summary=self.env._("Dunning call, try %(n)s", n=history.call_tries + 1),

@@ -91,14 +91,19 @@ class RelanceHandover(models.TransientModel):
                 archive.writestr(f"letters/{history.attachment_id.name}", history.attachment_id.raw)
             archive.writestr("history.csv", self._history_csv(histories))
             archive.writestr("calls.txt", self._call_notes(histories))
-        return self.env["ir.attachment"].create(
-            {
-                "name": self.env._("Recovery file - %(customer)s.zip", customer=partner.name),
-                "raw": buffer.getvalue(),
-                "mimetype": "application/zip",
-                "res_model": "res.partner",
-                "res_id": partner.id,
-            }
+        # the wizard is for managers only; they may not edit the partner itself
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Recovery file - %(customer)s.zip", customer=partner.name),
+                    "raw": buffer.getvalue(),
+                    "mimetype": "application/zip",
+                    "res_model": "res.partner",
+                    "res_id": partner.id,
+                }
+            )
         )
 
     def _history_csv(self, histories):
