@@ -92,6 +92,23 @@ DEMO_CUSTOMERS = [
 ]
 
 
+# a street and a postcode per city, so that letters can be addressed
+ADDRESSES = {
+    "Lyon": ("12 rue de la République", "69002"),
+    "Paris": ("48 boulevard Voltaire", "75011"),
+    "Bordeaux": ("5 cours de l'Intendance", "33000"),
+    "Strasbourg": ("21 rue du Dôme", "67000"),
+    "Nantes": ("9 quai de la Fosse", "44000"),
+    "Lille": ("30 rue Nationale", "59800"),
+    "Nice": ("2 promenade des Anglais", "06000"),
+    "Toulouse": ("14 rue d'Alsace-Lorraine", "31000"),
+    "Rennes": ("7 rue Le Bastard", "35000"),
+    "Montpellier": ("11 rue de la Loge", "34000"),
+    "Grenoble": ("4 place Grenette", "38000"),
+    "Dijon": ("18 rue de la Liberté", "21000"),
+}
+
+
 class RelanceDemo(models.AbstractModel):
     """Demo data: French customers at every stage of both ladders, with the history the
     daily runs of the past weeks would have left, and today's proposal to validate."""
@@ -144,10 +161,12 @@ class RelanceDemo(models.AbstractModel):
                     "is_company": is_company,
                     "email": email,
                     "phone": phone,
+                    "street": ADDRESSES[city][0],
+                    "zip": ADDRESSES[city][1],
                     "city": city,
                     "country_id": france.id,
                     "lang": lang,
-                    "relance_user_id": self.env.user.id,
+                    "relance_user_id": self.env.ref("base.user_admin").id,
                 }
             )
             for days_late, amount in invoices:
