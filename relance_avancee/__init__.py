@@ -1,4 +1,4 @@
-from . import models, wizards
+from . import models, report, wizards
 
 
 def post_init_hook(env):

@@ -29,6 +29,7 @@
         "views/relance_run_views.xml",
         "views/relance_settlement_views.xml",
         "views/res_config_settings_views.xml",
+        "views/relance_report_views.xml",
         "views/relance_menus.xml",
     ],
     "demo": ["demo/relance_demo.xml"],

@@ -21,3 +21,4 @@ from . import relance_payment_plan_installment
 from . import relance_channel_call
 from . import relance_channel_sms
 from . import relance_channel_letter
+from . import relance_dashboard

@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 
+from .res_partner import GRADE_PRIORITY
+
 
 class RelanceEngine(models.AbstractModel):
     """What is due at a date, for a set of companies, computed with set-based queries:
@@ -186,10 +188,15 @@ class RelanceEngine(models.AbstractModel):
             ]
         if not run:
             run = Run.create({"date": date, "company_id": company.id})
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in proposal})
+        behaviour = partners._relance_behaviour(date)
         for vals in proposal:
             del vals["company_id"]
             vals["run_id"] = run.id
+            grade = behaviour.get(vals["partner_id"], {}).get("grade")
+            vals["priority"] = GRADE_PRIORITY.get(grade, 1)
         lines = self.env["relance.run.line"].create(proposal)
-        for line in lines.filtered(lambda line: line.state == "skipped"):
-            line.move_ids.write({"relance_skip_reason": line.reason})
+        skipped = lines.filtered(lambda line: line.state == "skipped")
+        for reason, reason_lines in skipped.grouped("reason").items():
+            reason_lines.move_ids._relance_light_write({"relance_skip_reason": reason})
         return run

@@ -22,7 +22,7 @@ class RelanceRunLine(models.Model):
 
     _name = "relance.run.line"
     _description = "Dunning proposal line"
-    _order = "run_id desc, amount desc, id"
+    _order = "run_id desc, priority desc, amount desc, id"
     _check_company_auto = True
 
     run_id = fields.Many2one("relance.run", required=True, ondelete="cascade", index=True)
@@ -40,6 +40,10 @@ class RelanceRunLine(models.Model):
     move_count = fields.Integer("Number of invoices", compute="_compute_move_count")
     amount = fields.Monetary(currency_field="currency_id", help="Amount due, company currency.")
     state = fields.Selection(LINE_STATES, default="proposed", required=True, index=True)
+    priority = fields.Integer(
+        help="The worst payers first (from the customer's payment behaviour), then the "
+        "largest amounts."
+    )
     reason = fields.Char()
     history_ids = fields.One2many("relance.history", "run_line_id", "Actions")
 

@@ -43,6 +43,16 @@ class ResCompany(models.Model):
         help="Days after a promised date (or an instalment date) before it counts as broken.",
     )
     relance_plan_installments = fields.Integer("Default instalments of a payment plan", default=3)
+    relance_grade_good_days = fields.Integer(
+        "Good payer up to (days late)",
+        default=5,
+        help="Average days late over 12 months up to which a customer is a good payer.",
+    )
+    relance_grade_poor_days = fields.Integer(
+        "Poor payer from (days late)",
+        default=30,
+        help="Average days late over 12 months from which a customer is a poor payer.",
+    )
 
     @api.constrains("relance_penalty_mode", "relance_penalty_rate")
     def _check_relance_penalty_rate(self):

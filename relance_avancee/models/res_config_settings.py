@@ -22,5 +22,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.relance_plan_installments", readonly=False
     )
 
+    relance_grade_good_days = fields.Integer(
+        related="company_id.relance_grade_good_days", readonly=False
+    )
+    relance_grade_poor_days = fields.Integer(
+        related="company_id.relance_grade_poor_days", readonly=False
+    )
+
     def action_relance_add_invoice_mentions(self):
         self.company_id.action_relance_add_invoice_mentions()

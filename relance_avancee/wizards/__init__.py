@@ -1,2 +1,3 @@
 from . import relance_call_log
 from . import relance_handover
+from . import relance_xlsx_export

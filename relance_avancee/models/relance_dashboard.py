@@ -1,0 +1,257 @@
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class RelanceDashboard(models.TransientModel):
+    """The managers' dashboard: the KPIs of a period beside those of the period before
+    (same length). Formulas in readme/USAGE.md; all computed in SQL or ``_read_group``."""
+
+    _name = "relance.dashboard"
+    _description = "Dunning dashboard"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date(
+        required=True,
+        default=lambda self: fields.Date.context_today(self) + relativedelta(day=1, months=-2),
+    )
+    date_to = fields.Date(required=True, default=fields.Date.context_today)
+    kpi_html = fields.Html("Indicators", compute="_compute_kpi_html", sanitize=False)
+    recovery_html = fields.Html("Recovery by level", compute="_compute_kpi_html", sanitize=False)
+
+    def _previous_period(self):
+        length = (self.date_to - self.date_from).days + 1
+        return (
+            fields.Date.add(self.date_from, days=-length),
+            fields.Date.add(self.date_from, days=-1),
+        )
+
+    @api.depends("company_id", "date_from", "date_to")
+    def _compute_kpi_html(self):
+        for dashboard in self:
+            if not (dashboard.date_from and dashboard.date_to and dashboard.company_id):
+                dashboard.kpi_html = dashboard.recovery_html = False
+                continue
+            current = dashboard._kpis(dashboard.date_from, dashboard.date_to)
+            previous = dashboard._kpis(*dashboard._previous_period())
+            dashboard.kpi_html = dashboard._kpi_table(current, previous)
+            dashboard.recovery_html = dashboard._recovery_table(current["recovery_by_level"])
+
+    def _kpi_table(self, current, previous):
+        def cell(key, values):
+            value = values.get(key)
+            if value is None:
+                return "—"
+            if key == "handed_over":
+                return self.currency_id.format(value)
+            return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+        rows = Markup("").join(
+            Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
+            % (label, cell(key, current), cell(key, previous))
+            for key, label in self._kpi_labels()
+        )
+        return Markup(
+            "<table class='table table-sm'><thead><tr><th>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+        ) % (self.env._("Indicator"), self.env._("Period"), self.env._("Previous period"), rows)
+
+    def _kpi_labels(self):
+        return [
+            ("dso", self.env._("DSO (days)")),
+            ("collection_delay", self.env._("Average collection delay (days)")),
+            ("cei", self.env._("Collection effectiveness index (%)")),
+            ("recovery_rate", self.env._("Recovery rate within 15 days (%)")),
+            ("promises_kept", self.env._("Promises kept")),
+            ("promises_broken", self.env._("Promises broken")),
+            ("disputes_open", self.env._("Open disputes")),
+            ("dispute_age", self.env._("Average age of open disputes (days)")),
+            ("handed_over", self.env._("Amount handed over to legal")),
+        ]
+
+    def _recovery_table(self, rows):
+        channels = dict(
+            self.env["relance.history"]._fields["channel"]._description_selection(self.env)
+        )
+        body = Markup("").join(
+            Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>")
+            % (level.display_name, channels.get(channel), self.currency_id.format(reminded))
+            + Markup("<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
+            % (self.currency_id.format(recovered), f"{rate:.1f} %")
+            for level, channel, reminded, recovered, rate in rows
+        )
+        return Markup(
+            "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
+            "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
+        ) % (
+            self.env._("Level"),
+            self.env._("Channel"),
+            self.env._("Reminded"),
+            self.env._("Paid within 15 days"),
+            self.env._("Recovery rate"),
+            body,
+        )
+
+    # ------------------------------------------------------------------------------------
+    # KPIs
+    # ------------------------------------------------------------------------------------
+
+    def _kpis(self, date_from, date_to):
+        self.ensure_one()
+        company = self.company_id
+        begin = self._receivables(fields.Date.add(date_from, days=-1))
+        end = self._receivables(date_to)
+        end_current = self._receivables(date_to, not_due_only=True)
+        sales = self._credit_sales(date_from, date_to)
+        days = (date_to - date_from).days + 1
+        collected = begin + sales - end
+        kpis = {
+            "dso": round(end / sales * days, 1) if sales else None,
+            "cei": round(collected / (begin + sales - end_current) * 100, 1)
+            if (begin + sales - end_current)
+            else None,
+            "collection_delay": self._collection_delay(date_from, date_to),
+        }
+        by_level = self.env["relance.action.report"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+                ("state", "=", "done"),
+            ],
+            ["level_id", "channel"],
+            ["amount_reminded:sum", "amount_recovered:sum"],
+        )
+        kpis["recovery_by_level"] = [
+            (level, channel, reminded, recovered, recovered / reminded * 100 if reminded else 0.0)
+            for level, channel, reminded, recovered in by_level
+        ]
+        reminded = sum(row[2] for row in kpis["recovery_by_level"])
+        recovered = sum(row[3] for row in kpis["recovery_by_level"])
+        kpis["recovery_rate"] = round(recovered / reminded * 100, 1) if reminded else None
+        promises = dict(
+            self.env["relance.promise"]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                ],
+                ["state"],
+                ["__count"],
+            )
+        )
+        kpis["promises_kept"] = promises.get("kept", 0)
+        kpis["promises_broken"] = promises.get("broken", 0)
+        disputes = self.env["relance.dispute"].search(
+            [("company_id", "=", company.id), ("state", "=", "open"), ("date_open", "<=", date_to)]
+        )
+        kpis["disputes_open"] = len(disputes)
+        kpis["dispute_age"] = (
+            round(sum((date_to - d.date_open).days for d in disputes) / len(disputes), 1)
+            if disputes
+            else None
+        )
+        [(handed_over,)] = self.env["account.move"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("relance_handed_over", "=", True),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            [],
+            ["amount_residual_signed:sum"],
+        )
+        kpis["handed_over"] = handed_over or 0.0
+        return kpis
+
+    def _receivables(self, date, not_due_only=False):
+        """Customer receivables at the end of ``date`` (company currency): the receivable
+        journal items posted by then, minus what was reconciled by then on the not-due ones
+        when ``not_due_only``."""
+        if not_due_only:
+            query = SQL(
+                """
+                SELECT COALESCE(SUM(aml.balance - COALESCE(paid.amount, 0)), 0)
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  LEFT JOIN LATERAL (
+                        SELECT SUM(partial.amount) AS amount
+                          FROM account_partial_reconcile partial
+                         WHERE partial.debit_move_id = aml.id AND partial.max_date <= %(date)s
+                       ) paid ON TRUE
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND aml.company_id = %(company)s
+                   AND aml.date <= %(date)s
+                   AND aml.balance > 0
+                   AND aml.date_maturity > %(date)s
+                """,
+                date=date,
+                company=self.company_id.id,
+            )
+        else:
+            query = SQL(
+                """
+                SELECT COALESCE(SUM(aml.balance), 0)
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND aml.company_id = %(company)s
+                   AND aml.date <= %(date)s
+                """,
+                date=date,
+                company=self.company_id.id,
+            )
+        self.env["account.move.line"].flush_model()
+        return self.env.execute_query(query)[0][0]
+
+    def _credit_sales(self, date_from, date_to):
+        [(total,)] = self.env["account.move"]._read_group(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("invoice_date", ">=", date_from),
+                ("invoice_date", "<=", date_to),
+            ],
+            [],
+            ["amount_total_signed:sum"],
+        )
+        return total or 0.0
+
+    def _collection_delay(self, date_from, date_to):
+        """Average days from due date to full payment, for the invoices fully paid in the
+        period (the date of the last reconciliation of their receivable)."""
+        self.env["account.move"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT AVG(paid.last_date - move.invoice_date_due)
+                  FROM account_move move
+                  JOIN LATERAL (
+                        SELECT MAX(partial.max_date) AS last_date
+                          FROM account_move_line aml
+                          JOIN account_partial_reconcile partial
+                            ON partial.debit_move_id = aml.id
+                         WHERE aml.move_id = move.id
+                       ) paid ON TRUE
+                 WHERE move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.payment_state IN ('paid', 'in_payment')
+                   AND move.company_id = %(company)s
+                   AND paid.last_date BETWEEN %(date_from)s AND %(date_to)s
+                """,
+                company=self.company_id.id,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        )
+        average = rows[0][0]
+        return round(float(average), 1) if average is not None else None

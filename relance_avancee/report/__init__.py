@@ -1,0 +1,2 @@
+from . import relance_receivable_report
+from . import relance_action_report
