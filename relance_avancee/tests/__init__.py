@@ -6,3 +6,4 @@ from . import test_pdf
 from . import test_legal
 from . import test_settlements
 from . import test_channels
+from . import test_reporting

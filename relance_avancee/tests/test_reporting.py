@@ -1,0 +1,218 @@
+import io
+from datetime import date, timedelta
+
+import openpyxl
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import RelanceCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReporting(RelanceCommon):
+    """KPIs on a hand-built March 2026 with known answers (company currency)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_currency = cls.setup_other_currency("EUR")
+        customer = cls.customer_b2b
+        # A: issued in February, paid in full 23 days late, in March
+        cls.inv_a = cls._dated_invoice(customer, 1000.0, date(2026, 2, 1), date(2026, 2, 15))
+        cls._pay(cls.inv_a, 1000.0, date(2026, 3, 10))
+        # B: issued and paid in March, 5 days late
+        cls.inv_b = cls._dated_invoice(customer, 2000.0, date(2026, 3, 5), date(2026, 3, 20))
+        cls._pay(cls.inv_b, 2000.0, date(2026, 3, 25))
+        # C: not due at the end of March
+        cls.inv_c = cls._dated_invoice(customer, 500.0, date(2026, 3, 10), date(2026, 4, 10))
+        # D: overdue, partly paid (300 of 800) after a reminder
+        cls.inv_d = cls._dated_invoice(customer, 800.0, date(2026, 3, 1), date(2026, 3, 15))
+        cls._pay(cls.inv_d, 300.0, date(2026, 3, 20))
+        # E: a credit note of 100, open
+        cls.refund = cls._dated_invoice(
+            customer, 100.0, date(2026, 3, 12), date(2026, 3, 12), move_type="out_refund"
+        )
+
+    @classmethod
+    def _dated_invoice(cls, partner, amount, invoice_date, due, move_type="out_invoice", **kw):
+        invoice = cls._create_invoice(
+            move_type=move_type,
+            partner_id=partner,
+            invoice_date=invoice_date,
+            invoice_date_due=due,
+            invoice_payment_term_id=False,
+            invoice_line_ids=[cls._prepare_invoice_line(price_unit=amount, tax_ids=[])],
+            **kw,
+        )
+        invoice.action_post()
+        return invoice
+
+    def _dashboard(self, start, end, user=None):
+        env = self.env(user=user) if user else self.env
+        return env["relance.dashboard"].create(
+            {"company_id": self.company.id, "date_from": start, "date_to": end}
+        )
+
+    def _remind(self, invoice, when, amount_residual):
+        level = self.policy_b2b.level_ids.filtered(lambda lv: lv.offset_days == 7)
+        return self.env["relance.history"].create(
+            {
+                "date": when,
+                "company_id": self.company.id,
+                "partner_id": invoice.partner_id.id,
+                "level_id": level.id,
+                "channel": "email",
+                "state": "done",
+                "amount_due": amount_residual,
+                "line_ids": [
+                    Command.create({"move_id": invoice.id, "amount_residual": amount_residual})
+                ],
+            }
+        )
+
+    def test_kpis_against_hand_computed_values(self):
+        self._remind(self.inv_d, date(2026, 3, 16), 800.0)
+        self._remind(self.inv_c, date(2026, 3, 1), 500.0)  # nothing paid after it
+        kpis = self._dashboard(date(2026, 3, 1), date(2026, 3, 31))._kpis(
+            date(2026, 3, 1), date(2026, 3, 31)
+        )
+        # receivables: 1000 at the start, 900 at the end (C 500 + D 500 - E 100), of which
+        # 500 not due (C); credit sales 2000 + 500 + 800 - 100 = 3200
+        self.assertEqual(kpis["dso"], 8.7)  # 900 / 3200 x 31 days
+        self.assertEqual(kpis["cei"], 89.2)  # (1000+3200-900) / (1000+3200-500)
+        self.assertEqual(kpis["collection_delay"], 14.0)  # A 23 days, B 5 days
+        # reminded 800 + 500, of which 300 paid within 15 days (on D)
+        self.assertEqual(kpis["recovery_rate"], round(300 / 1300 * 100, 1))
+        by_level = {(row[0].offset_days, row[1]): row[2:] for row in kpis["recovery_by_level"]}
+        self.assertEqual(by_level[(7, "email")], (1300.0, 300.0, 300 / 1300 * 100))
+
+    def test_recovery_window_is_15_days(self):
+        self._remind(self.inv_d, date(2026, 3, 4), 800.0)  # payment 16 days later
+        kpis = self._dashboard(date(2026, 3, 1), date(2026, 3, 31))._kpis(
+            date(2026, 3, 1), date(2026, 3, 31)
+        )
+        self.assertEqual(kpis["recovery_rate"], 0.0)
+
+    def test_promises_disputes_and_handover_kpis(self):
+        kept = self.inv_c._relance_promise(date(2026, 3, 20), 500.0)
+        kept.state = "kept"
+        broken = self.inv_d._relance_promise(date(2026, 3, 22), 500.0)
+        broken.state = "broken"
+        with freeze_time("2026-03-11"):
+            self.inv_d._relance_open_dispute("amount")
+        self.inv_c._relance_light_write({"relance_handed_over": True})
+        dashboard = self._dashboard(date(2026, 3, 1), date(2026, 3, 31))
+        kpis = dashboard._kpis(date(2026, 3, 1), date(2026, 3, 31))
+        self.assertEqual((kpis["promises_kept"], kpis["promises_broken"]), (1, 1))
+        self.assertEqual(kpis["disputes_open"], 1)
+        self.assertEqual(kpis["dispute_age"], 20.0)
+        self.assertEqual(kpis["handed_over"], 500.0)
+        # the screen shows the period and the previous one
+        self.assertIn("Previous period", dashboard.kpi_html)
+        self.assertIn("8.7", dashboard.kpi_html)
+
+    def test_foreign_currency_in_company_currency(self):
+        invoice = self._dated_invoice(
+            self.customer_b2c,
+            1000.0,
+            date(2026, 3, 2),
+            date(2026, 3, 16),
+            currency_id=self.other_currency.id,
+        )
+        with freeze_time("2026-03-31"):
+            row = self.env["relance.receivable.report"].search([("move_id", "=", invoice.id)])
+        self.assertEqual(row.amount_residual, 500.0)  # 1000 EUR at 2 EUR for 1 USD
+
+    def test_age_buckets_at_boundary_days(self):
+        today = date(2026, 6, 30)
+        expected = {0: "0_not_due", 1: "1_30", 30: "1_30", 31: "2_60", 60: "2_60"}
+        expected.update({61: "3_90", 90: "3_90", 91: "4_over"})
+        invoices = {
+            days: self._dated_invoice(
+                self.customer_b2c, 10.0, date(2026, 1, 1), today - timedelta(days=days)
+            )
+            for days in expected
+        }
+        with freeze_time(today):
+            rows = self.env["relance.receivable.report"].search(
+                [("move_id", "in", [inv.id for inv in invoices.values()])]
+            )
+            buckets = {row.move_id.id: (row.age_bucket, row.days_overdue) for row in rows}
+        for days, bucket in expected.items():
+            self.assertEqual(buckets[invoices[days].id], (bucket, days), days)
+
+    def test_behaviour_grade(self):
+        behaviour = self.customer_b2b._relance_behaviour(date(2026, 4, 1))[self.customer_b2b.id]
+        self.assertAlmostEqual(behaviour["avg_days_late"], 14.0)  # A 23, B 5
+        self.assertEqual(behaviour["on_time_rate"], 0.0)
+        self.assertEqual(behaviour["grade"], "average")
+        self.company.relance_grade_good_days = 15
+        behaviour = self.customer_b2b._relance_behaviour(date(2026, 4, 1))[self.customer_b2b.id]
+        self.assertEqual(behaviour["grade"], "good")
+        self.company.write({"relance_grade_good_days": 2, "relance_grade_poor_days": 10})
+        behaviour = self.customer_b2b._relance_behaviour(date(2026, 4, 1))[self.customer_b2b.id]
+        self.assertEqual(behaviour["grade"], "poor")
+        # twelve months later these payments no longer count
+        later = self.customer_b2b._relance_behaviour(date(2027, 4, 1))[self.customer_b2b.id]
+        self.assertIsNone(later["grade"])
+
+    def test_xlsx_aged_balance(self):
+        with freeze_time("2026-03-31"):
+            wizard = self.env["relance.xlsx.export"].create(
+                {"export_type": "aged", "company_id": self.company.id, "date": date(2026, 3, 31)}
+            )
+            content = wizard._build()
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        sheet = book.active
+        self.assertEqual(sheet["A1"].value, "Customer")
+        self.assertEqual(sheet["J1"].value, "Amount due")
+        self.assertEqual(sheet.freeze_panes, "A2")
+        self.assertEqual(sheet.auto_filter.ref, "A1:J4")
+        rows = {row[1]: row for row in sheet.iter_rows(min_row=2, max_row=4, values_only=True)}
+        self.assertEqual(set(rows), {self.inv_c.name, self.inv_d.name, self.refund.name})
+        self.assertEqual(rows[self.inv_d.name][9], 500.0)
+        self.assertEqual(rows[self.inv_d.name][4], 16)
+        self.assertEqual(rows[self.inv_d.name][3].date(), date(2026, 3, 15))
+        self.assertEqual(rows[self.refund.name][9], -100.0)
+        self.assertEqual(sheet["J5"].value, "=SUBTOTAL(9,J2:J4)")
+        self.assertIn("#,##0.00", sheet["J2"].number_format)
+        self.assertEqual(sheet["C2"].number_format, "dd/mm/yyyy")
+
+    def test_xlsx_history_of_a_period(self):
+        self._remind(self.inv_d, date(2026, 3, 16), 800.0)
+        self._remind(self.inv_c, date(2026, 5, 1), 500.0)  # out of the period
+        wizard = self.env["relance.xlsx.export"].create(
+            {
+                "export_type": "history",
+                "company_id": self.company.id,
+                "date_from": date(2026, 3, 1),
+                "date_to": date(2026, 3, 31),
+            }
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(wizard._build())).active
+        self.assertEqual(sheet.max_row, 3)  # header, one action, total
+        self.assertEqual(sheet["F2"].value, self.inv_d.name)
+        self.assertEqual(sheet["D2"].value, "Email")
+        self.assertEqual(sheet["G2"].value, 800.0)
+
+    def test_access(self):
+        with self.assertRaises(AccessError):
+            self._dashboard(date(2026, 3, 1), date(2026, 3, 31), user=self.accountant)
+        with self.assertRaises(AccessError):
+            self.env["relance.receivable.report"].with_user(self.accountant).search([])
+        self.assertTrue(self.env["relance.receivable.report"].with_user(self.manager).search([]))
+        other = self.setup_other_company()["company"]
+        manager_b = new_test_user(
+            self.env,
+            login="relance_manager_b",
+            groups="account.group_account_manager",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        rows = self.env["relance.receivable.report"].with_user(manager_b).search([])
+        self.assertFalse(rows.filtered(lambda r: r.company_id == self.company))
+        actions = self.env["relance.action.report"].with_user(manager_b).search([])
+        self.assertFalse(actions)
