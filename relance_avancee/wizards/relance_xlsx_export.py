@@ -88,7 +88,9 @@ class RelanceXlsxExport(models.TransientModel):
         """The rows in a sheet: frozen header, autofilter, widths, number/date/currency
         formats and a total row as a formula."""
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "in_memory": True})
+        # constant memory: each row goes to a temporary file once written ("in_memory"
+        # would disable it)
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
         sheet = workbook.add_worksheet(title[:31])
         currency = self.company_id.currency_id
         money_format = f'#,##0.{"0" * currency.decimal_places} "{currency.symbol}"'
@@ -194,9 +196,16 @@ class RelanceXlsxExport(models.TransientModel):
             yield row
 
     def _stream(self, query, size=5000):
-        """Rows of a query fetched ``size`` at a time (a named cursor would need its own
-        transaction): the workbook never holds more than one batch."""
+        """Rows of a query fetched ``size`` at a time through a server-side cursor of the
+        same transaction: memory stays flat whatever the number of rows."""
         cr = self.env.cr
-        cr.execute(query)
-        while rows := cr.fetchmany(size):
-            yield from rows
+        cr.execute(SQL("DECLARE relance_xlsx_rows NO SCROLL CURSOR FOR %s", query))
+        try:
+            while True:
+                cr.execute(SQL("FETCH %s FROM relance_xlsx_rows", size))
+                rows = cr.fetchall()
+                if not rows:
+                    break
+                yield from rows
+        finally:
+            cr.execute(SQL("CLOSE relance_xlsx_rows"))
