@@ -216,3 +216,19 @@ class TestReporting(RelanceCommon):
         self.assertFalse(rows.filtered(lambda r: r.company_id == self.company))
         actions = self.env["relance.action.report"].with_user(manager_b).search([])
         self.assertFalse(actions)
+
+    def test_run_orders_the_worst_payers_first(self):
+        (self.policy_b2b | self.policy_b2c).mode = "validate"
+        # customer_b2b paid 14 days late on average (A, B): a poor payer from 10 days
+        self.company.write({"relance_grade_good_days": 2, "relance_grade_poor_days": 10})
+        good = self.env["res.partner"].create({"name": "Bon Payeur SA", "is_company": True})
+        big = self._dated_invoice(good, 9000.0, date(2026, 3, 1), date(2026, 3, 20))
+        run = self.env["relance.engine"]._prepare_run(date(2026, 4, 10), self.company)
+        lines = self.env["relance.run.line"].search(
+            [("run_id", "=", run.id), ("state", "=", "proposed")]
+        )
+        partners = lines.mapped("partner_id")
+        self.assertEqual(lines[0].priority, 3)
+        self.assertEqual(partners[0], self.customer_b2b, "the poor payer comes first")
+        self.assertIn(good, partners)
+        self.assertIn(big, lines.move_ids)
