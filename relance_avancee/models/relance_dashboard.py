@@ -4,6 +4,18 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+KPI_KEYS = [
+    "dso",
+    "collection_delay",
+    "cei",
+    "recovery_rate",
+    "promises_kept",
+    "promises_broken",
+    "disputes_open",
+    "dispute_age",
+    "handed_over",
+]
+
 
 class RelanceDashboard(models.TransientModel):
     """The managers' dashboard: the KPIs of a period beside those of the period before
@@ -62,17 +74,18 @@ class RelanceDashboard(models.TransientModel):
         ) % (self.env._("Indicator"), self.env._("Period"), self.env._("Previous period"), rows)
 
     def _kpi_labels(self):
-        return [
-            ("dso", self.env._("DSO (days)")),
-            ("collection_delay", self.env._("Average collection delay (days)")),
-            ("cei", self.env._("Collection effectiveness index (%)")),
-            ("recovery_rate", self.env._("Recovery rate within 15 days (%)")),
-            ("promises_kept", self.env._("Promises kept")),
-            ("promises_broken", self.env._("Promises broken")),
-            ("disputes_open", self.env._("Open disputes")),
-            ("dispute_age", self.env._("Average age of open disputes (days)")),
-            ("handed_over", self.env._("Amount handed over to legal")),
+        labels = [
+            self.env._("DSO (days)"),
+            self.env._("Average collection delay (days)"),
+            self.env._("Collection effectiveness index (%)"),
+            self.env._("Recovery rate within 15 days (%)"),
+            self.env._("Promises kept"),
+            self.env._("Promises broken"),
+            self.env._("Open disputes"),
+            self.env._("Average age of open disputes (days)"),
+            self.env._("Amount handed over to legal"),
         ]
+        return list(zip(KPI_KEYS, labels, strict=True))
 
     def _recovery_table(self, rows):
         channels = dict(
