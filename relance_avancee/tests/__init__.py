@@ -7,3 +7,4 @@ from . import test_legal
 from . import test_settlements
 from . import test_channels
 from . import test_reporting
+from . import test_translations

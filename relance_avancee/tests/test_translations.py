@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import polib
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools.translate import TranslationModuleReader
+
+I18N = Path(__file__).resolve().parent.parent / "i18n"
+
+
+@tagged("post_install", "-at_install")
+class TestTranslations(TransactionCase):
+    """Every string of the module has its French, and the shipped template is up to date."""
+
+    def test_every_module_string_has_its_french(self):
+        reader = TranslationModuleReader(self.env.cr, modules=["relance_avancee"], lang="en_US")
+        source_terms = {term[4] for term in reader if term[0] == "relance_avancee"}
+        self.assertGreater(len(source_terms), 500)
+        french = {entry.msgid: entry.msgstr for entry in polib.pofile(str(I18N / "fr.po"))}
+        missing = sorted(term for term in source_terms if not french.get(term))
+        self.assertFalse(missing, f"strings without French in i18n/fr.po: {missing[:20]}")
+        template = {entry.msgid for entry in polib.pofile(str(I18N / "relance_avancee.pot"))}
+        self.assertFalse(
+            sorted(source_terms - template)[:20],
+            "i18n/relance_avancee.pot is out of date: run scripts/update_translations.sh",
+        )
+
+    def test_placeholders_kept_in_french(self):
+        for entry in polib.pofile(str(I18N / "fr.po")):
+            for placeholder in ("%(", "{{", "t-out"):
+                self.assertEqual(
+                    entry.msgid.count(placeholder),
+                    entry.msgstr.count(placeholder),
+                    f"{placeholder} differs in: {entry.msgid[:80]}",
+                )
