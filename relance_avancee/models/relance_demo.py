@@ -92,6 +92,14 @@ DEMO_CUSTOMERS = [
 ]
 
 
+# (customer, share of the invoice paid, days after its last reminder)
+DEMO_PAYMENTS = [
+    ("Hôtel du Parc SAS", 1.0, 4),
+    ("Transports Lefèvre SAS", 0.5, 1),
+    ("Thomas Girard", 1.0, 2),
+    ("Léa Bonnet", 0.4, 3),
+]
+
 # a street and a postcode per city, so that letters can be addressed
 ADDRESSES = {
     "Lyon": ("12 rue de la République", "69002"),
@@ -132,6 +140,7 @@ class RelanceDemo(models.AbstractModel):
         self._simulate_past_runs(company, first_due - timedelta(days=6), today - timedelta(days=1))
         disputed._relance_open_dispute("not_delivered", "Livraison contestée")
         self._load_settlements(invoices, today)
+        self._load_payments(invoices, today)
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
@@ -148,6 +157,25 @@ class RelanceDemo(models.AbstractModel):
         )
         plan = of("Nicolas Petit")._relance_request_payment_plan("Paiement en 3 fois accepté.")
         plan.action_confirm()
+
+    @api.model
+    def _load_payments(self, invoices, today):
+        """Payments received a few days after a reminder, so that the managers' dashboard
+        has a collection delay, a recovery rate and payment grades to show."""
+        for name, amount_ratio, days_after in DEMO_PAYMENTS:
+            invoice = invoices.filtered(lambda m, name=name: m.partner_id.name == name)[:1]
+            last = invoice.relance_last_date
+            if not invoice or not last:
+                continue
+            when = min(fields.Date.add(last, days=days_after), today)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create(
+                {
+                    "amount": invoice.currency_id.round(invoice.amount_residual * amount_ratio),
+                    "payment_date": when,
+                }
+            )._create_payments()
 
     @api.model
     def _create_invoices(self, company, today):
