@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 KPI_KEYS = [
@@ -25,7 +26,10 @@ class RelanceDashboard(models.TransientModel):
     _description = "Dunning dashboard"
 
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_from = fields.Date(
@@ -115,8 +119,22 @@ class RelanceDashboard(models.TransientModel):
     # KPIs
     # ------------------------------------------------------------------------------------
 
+    def _check_company_allowed(self):
+        """The figures are read in SQL: a user sees only the companies he may access."""
+        if self.env.su:
+            return
+        for dashboard in self:
+            if dashboard.company_id not in self.env.user.company_ids:
+                raise AccessError(
+                    self.env._(
+                        "You have no access to the company %(company)s.",
+                        company=dashboard.company_id.sudo().name,
+                    )
+                )
+
     def _kpis(self, date_from, date_to):
         self.ensure_one()
+        self._check_company_allowed()
         company = self.company_id
         begin = self._receivables(fields.Date.add(date_from, days=-1))
         end = self._receivables(date_to)
@@ -161,26 +179,38 @@ class RelanceDashboard(models.TransientModel):
         )
         kpis["promises_kept"] = promises.get("kept", 0)
         kpis["promises_broken"] = promises.get("broken", 0)
-        disputes = self.env["relance.dispute"].search(
-            [("company_id", "=", company.id), ("state", "=", "open"), ("date_open", "<=", date_to)]
-        )
-        kpis["disputes_open"] = len(disputes)
-        kpis["dispute_age"] = (
-            round(sum((date_to - d.date_open).days for d in disputes) / len(disputes), 1)
-            if disputes
-            else None
-        )
-        [(handed_over,)] = self.env["account.move"]._read_group(
+        kpis["disputes_open"], kpis["dispute_age"] = self._open_disputes(date_to)
+        [(handed_over,)] = self.env["relance.history"]._read_group(
             [
                 ("company_id", "=", company.id),
-                ("relance_handed_over", "=", True),
-                ("payment_state", "in", ("not_paid", "partial")),
+                ("channel", "=", "handover"),
+                ("state", "=", "done"),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
             ],
             [],
-            ["amount_residual_signed:sum"],
+            ["amount_due:sum"],
         )
         kpis["handed_over"] = handed_over or 0.0
         return kpis
+
+    def _open_disputes(self, date):
+        """(number, average age in days) of the disputes open at the end of ``date``."""
+        self.env["relance.dispute"].flush_model()
+        [(count, age)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT COUNT(*), AVG(%(date)s - date_open)
+                  FROM relance_dispute
+                 WHERE company_id = %(company)s
+                   AND date_open <= %(date)s
+                   AND (date_closed IS NULL OR date_closed > %(date)s)
+                """,
+                date=date,
+                company=self.company_id.id,
+            )
+        )
+        return count, round(float(age), 1) if age is not None else None
 
     def _receivables(self, date, not_due_only=False):
         """Customer receivables at the end of ``date`` (company currency): the receivable

@@ -103,13 +103,21 @@ class TestReporting(RelanceCommon):
         broken.state = "broken"
         with freeze_time("2026-03-11"):
             self.inv_d._relance_open_dispute("amount")
-        self.inv_c._relance_light_write({"relance_handed_over": True})
+        with freeze_time("2026-03-05"):
+            closed = self.inv_c._relance_open_dispute("other")
+        closed.write({"state": "rejected", "date_closed": date(2026, 3, 8)})
+        handover = self._remind(self.inv_c, date(2026, 3, 25), 500.0)
+        handover.channel = "handover"
         dashboard = self._dashboard(date(2026, 3, 1), date(2026, 3, 31))
         kpis = dashboard._kpis(date(2026, 3, 1), date(2026, 3, 31))
         self.assertEqual((kpis["promises_kept"], kpis["promises_broken"]), (1, 1))
-        self.assertEqual(kpis["disputes_open"], 1)
+        self.assertEqual(kpis["disputes_open"], 1)  # the one closed on the 8th no longer
         self.assertEqual(kpis["dispute_age"], 20.0)
         self.assertEqual(kpis["handed_over"], 500.0)
+        # on the 7th only the dispute of the 5th was open, 2 days old
+        early = dashboard._kpis(date(2026, 3, 1), date(2026, 3, 7))
+        self.assertEqual((early["disputes_open"], early["dispute_age"]), (1, 2.0))
+        self.assertEqual(early["handed_over"], 0.0)
         # the screen shows the period and the previous one
         self.assertIn("Previous period", dashboard.kpi_html)
         self.assertIn("8.7", dashboard.kpi_html)
@@ -216,6 +224,16 @@ class TestReporting(RelanceCommon):
         self.assertFalse(rows.filtered(lambda r: r.company_id == self.company))
         actions = self.env["relance.action.report"].with_user(manager_b).search([])
         self.assertFalse(actions)
+        # the dashboard and the exports read in SQL: not for a company the user can't access
+        dashboard_a = self._dashboard(date(2026, 3, 1), date(2026, 3, 31), user=manager_b)
+        with self.assertRaises(AccessError):
+            dashboard_a._kpis(date(2026, 3, 1), date(2026, 3, 31))
+        export = self.env["relance.xlsx.export"].with_user(manager_b)
+        with self.assertRaises(AccessError):
+            export.create({"company_id": self.company.id})._build()
+        own = self.env["relance.dashboard"].with_user(manager_b).create({})
+        self.assertEqual(own.company_id, other)
+        self.assertIn("Previous period", own.kpi_html)
 
     def test_run_orders_the_worst_payers_first(self):
         (self.policy_b2b | self.policy_b2c).mode = "validate"

@@ -3,6 +3,7 @@ import io
 import xlsxwriter
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
@@ -47,7 +48,10 @@ class RelanceXlsxExport(models.TransientModel):
         default="aged",
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
     )
     date = fields.Date("At", default=fields.Date.context_today)
     date_from = fields.Date(default=lambda self: fields.Date.add(fields.Date.today(), months=-1))
@@ -79,7 +83,21 @@ class RelanceXlsxExport(models.TransientModel):
             "target": "self",
         }
 
+    def _check_company_allowed(self):
+        """The rows are read in SQL: only from a company the user may access."""
+        if self.env.su:
+            return
+        for export in self:
+            if export.company_id not in self.env.user.company_ids:
+                raise AccessError(
+                    self.env._(
+                        "You have no access to the company %(company)s.",
+                        company=export.company_id.sudo().name,
+                    )
+                )
+
     def _build(self):
+        self._check_company_allowed()
         if self.export_type == "aged":
             return self._write(self.env._("Aged balance"), AGED_COLUMNS, self._aged_rows())
         return self._write(self.env._("Dunning history"), HISTORY_COLUMNS, self._history_rows())
