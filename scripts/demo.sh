@@ -10,7 +10,9 @@ DB="${DEMO_DB:-relance_demo}"
 ODOO="$ROOT/scripts/odoo.sh"
 echo "[demo] (re)creating database $DB with demo data (takes a few minutes)"
 dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB"
-"$ODOO" -d "$DB" -i account,l10n_fr_account,relance_avancee --with-demo --load-language fr_FR \
+# the French localisation first: the module's demo creates a French company with its chart
+"$ODOO" -d "$DB" -i account,l10n_fr_account --with-demo --load-language fr_FR \
     --stop-after-init --log-level=warn
+"$ODOO" -d "$DB" -i relance_avancee --stop-after-init --log-level=warn
 echo "[demo] serving http://127.0.0.1:${HTTP_PORT:-8069} — login admin, password admin"
 exec "$ODOO" -d "$DB" --db-filter "^$DB\$" --log-level=info

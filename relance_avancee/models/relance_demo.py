@@ -126,13 +126,13 @@ class RelanceDemo(models.AbstractModel):
 
     @api.model
     def _load(self):
-        company = self.env.company
         if self.env["res.lang"]._lang_get("fr_FR"):
-            # French is active but its terms are loaded after the demo data: the past
-            # reminders simulated below would name the levels in English
+            # French is active but its terms are loaded after the demo data: the policies
+            # copied for the demo company and the past reminders would be in English
             module = self.env["ir.module.module"].search([("name", "=", "relance_avancee")])
             module._update_translations("fr_FR")
-        self.env["relance.policy"]._ensure_default_policies(company)
+        company = self._demo_company()
+        self = self.with_company(company)  # noqa: PLW0642
         today = fields.Date.context_today(self)
         invoices = self._create_invoices(company, today)
         disputed = invoices.filtered(lambda m: m.partner_id.name == "Garage Moreau & Fils")[:1]
@@ -144,6 +144,39 @@ class RelanceDemo(models.AbstractModel):
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
+
+    @api.model
+    def _demo_company(self):
+        """A French company in euros with the French chart of accounts, where the
+        administrator lands (the current company when the French localisation is not
+        installed)."""
+        if self.env["ir.module.module"]._get("l10n_fr_account").state != "installed":
+            return self.env.company
+        france = self.env.ref("base.fr")
+        company = self.env["res.company"].create(
+            {
+                "name": "Atelier Durand SAS",
+                "street": "25 rue des Artisans",
+                "zip": "69003",
+                "city": "Lyon",
+                "country_id": france.id,
+                "currency_id": self.env.ref("base.EUR").id,
+                "email": "compta@atelier-durand.example",
+                "phone": "04 78 00 00 00",
+                "vat": "FR23334175221",
+                "company_registry": "334 175 221 RCS Lyon",
+            }
+        )
+        self.env["account.chart.template"].try_loading("fr", company=company, install_demo=False)
+        self.env["res.partner.bank"].create(
+            {
+                "acc_number": "FR76 3000 6000 0112 3456 7890 189",
+                "partner_id": company.partner_id.id,
+            }
+        )
+        admin = self.env.ref("base.user_admin")
+        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
+        return company
 
     @api.model
     def _load_settlements(self, invoices, today):
