@@ -1,4 +1,4 @@
-from . import models, report, wizards
+from . import controllers, models, report, wizards
 
 
 def post_init_hook(env):

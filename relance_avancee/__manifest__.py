@@ -7,7 +7,7 @@
     "website": "https://github.com/relance-avancee/relance_avancee",
     "author": "relance_avancee developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "sms"],
+    "depends": ["account", "mail", "sms", "portal"],
     "external_dependencies": {"python": ["phonenumbers", "xlsxwriter"]},
     "data": [
         "security/relance_security.xml",
@@ -30,6 +30,7 @@
         "views/relance_settlement_views.xml",
         "views/res_config_settings_views.xml",
         "views/relance_report_views.xml",
+        "views/portal_templates.xml",
         "views/relance_menus.xml",
     ],
     "demo": ["demo/relance_demo.xml"],

@@ -671,3 +671,51 @@ class AccountMove(models.Model):
             "res_id": plan.id,
             "views": [(False, "form")],
         }
+
+    # ------------------------------------------------------------------------------------
+    # Customer portal (controllers/portal.py checks the access, then calls these as sudo)
+    # ------------------------------------------------------------------------------------
+
+    def _relance_portal_contest(self, author, reason, message):
+        """The customer contests the invoice: a dispute pauses its reminders and the credit
+        controller gets an activity. Contesting it again changes nothing."""
+        self.ensure_one()
+        if self.relance_dispute or not self._relance_is_candidate():
+            return self.env["relance.dispute"]
+        dispute = self._relance_open_dispute(reason, message)
+        self.message_post(
+            body=self.env._("Invoice contested by the customer: %(message)s", message=message),
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        dispute.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Dispute opened by the customer on the portal"),
+            user_id=self._relance_controller().id,
+        )
+        return dispute
+
+    def _relance_portal_plan_request(self, author, message):
+        """The customer asks for a payment plan: a draft plan of the invoice for the credit
+        controller to accept (confirm) or decline (cancel)."""
+        self.ensure_one()
+        pending = self.env["relance.payment.plan"].search(
+            [("move_ids", "in", self.ids), ("state", "in", ("draft", "running"))], limit=1
+        )
+        if pending or not self._relance_is_candidate():
+            return pending
+        plan = self._relance_request_payment_plan(message)
+        plan.requested_by_customer = True
+        self.message_post(
+            body=self.env._("Payment plan requested by the customer: %(message)s", message=message),
+            author_id=author.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        plan.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Payment plan requested on the portal: accept or decline"),
+            user_id=self._relance_controller().id,
+        )
+        return plan

@@ -58,6 +58,9 @@ class RelancePaymentPlan(models.Model):
     state = fields.Selection(PLAN_STATES, default="draft", required=True, tracking=True)
     note = fields.Text()
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
+    requested_by_customer = fields.Boolean(
+        "Requested on the portal", readonly=True, help="To accept (confirm) or decline (cancel)."
+    )
 
     @api.depends("partner_id", "create_date")
     def _compute_name(self):

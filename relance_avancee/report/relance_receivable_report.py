@@ -24,6 +24,7 @@ class RelanceReceivableReport(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     user_id = fields.Many2one("res.users", "Credit controller", readonly=True)
+    policy_id = fields.Many2one("relance.policy", "Dunning policy", readonly=True)
     policy_type = fields.Selection(
         [("b2b", "Business (B2B)"), ("b2c", "Consumer (B2C)")], "Customer type", readonly=True
     )
@@ -54,7 +55,8 @@ class RelanceReceivableReport(models.Model):
                    company.currency_id,
                    move.commercial_partner_id AS partner_id,
                    partner.relance_user_id AS user_id,
-                   partner.relance_policy_type AS policy_type,
+                   move.relance_policy_id AS policy_id,
+                   COALESCE(policy.policy_type, partner.relance_policy_type) AS policy_type,
                    move.relance_level_id AS level_id,
                    move.relance_state,
                    move.invoice_date,
@@ -73,6 +75,7 @@ class RelanceReceivableReport(models.Model):
               FROM account_move move
               JOIN res_company company ON company.id = move.company_id
               JOIN res_partner partner ON partner.id = move.commercial_partner_id
+              LEFT JOIN relance_policy policy ON policy.id = move.relance_policy_id
              WHERE move.move_type IN ('out_invoice', 'out_refund')
                AND move.state = 'posted'
                AND move.payment_state IN ('not_paid', 'partial')

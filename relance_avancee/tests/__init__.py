@@ -8,3 +8,4 @@ from . import test_settlements
 from . import test_channels
 from . import test_reporting
 from . import test_translations
+from . import test_portal

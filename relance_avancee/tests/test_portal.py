@@ -1,0 +1,103 @@
+import re
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import RelanceCommon
+
+
+class PortalCustomers:
+    """Two customers with a portal user each, and an overdue invoice each."""
+
+    @classmethod
+    def _portal_setup(cls):
+        due = fields.Date.add(fields.Date.today(), days=-20)
+        cls.portal_a = new_test_user(
+            cls.env, login="relance_portal_a", groups="base.group_portal", name="Client A"
+        )
+        cls.portal_b = new_test_user(
+            cls.env, login="relance_portal_b", groups="base.group_portal", name="Client B"
+        )
+        cls.invoice_a = cls._relance_invoice(cls.portal_a.partner_id, 700.0, due)
+        cls.invoice_b = cls._relance_invoice(cls.portal_b.partner_id, 300.0, due)
+        for invoice in cls.invoice_a | cls.invoice_b:
+            invoice._portal_ensure_token()
+
+
+@tagged("post_install", "-at_install")
+class TestPortalSettlements(PortalCustomers, RelanceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._portal_setup()
+
+    def test_customer_sees_only_its_invoices(self):
+        self.invoice_a.with_user(self.portal_a).check_access("read")
+        with self.assertRaises(AccessError):
+            self.invoice_b.with_user(self.portal_a).check_access("read")
+
+    def test_contest_and_plan_request(self):
+        partner = self.portal_a.partner_id
+        dispute = self.invoice_a._relance_portal_contest(partner, "amount", "Price not agreed")
+        self.assertEqual(dispute.move_ids, self.invoice_a)
+        self.assertEqual(self.invoice_a.relance_state, "paused")
+        self.assertEqual(
+            dispute.activity_ids.summary, "Dispute opened by the customer on the portal"
+        )
+        self.assertEqual(self.invoice_a.message_ids[0].author_id, partner)
+        self.assertFalse(self.invoice_a._relance_portal_contest(partner, "amount", "again"))
+        plan = self.invoice_b._relance_portal_plan_request(self.portal_b.partner_id, "3 times?")
+        self.assertEqual(plan.state, "draft")
+        self.assertTrue(plan.requested_by_customer)
+        self.assertEqual(plan.installment_ids.mapped("amount"), [100.0, 100.0, 100.0])
+        self.assertEqual(
+            self.invoice_b._relance_portal_plan_request(self.portal_b.partner_id, ""), plan
+        )
+
+
+@tagged("post_install", "-at_install", "relance_tour")
+class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
+    """The portal pages and forms, over HTTP, with two portal users."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._portal_setup()
+
+    def _csrf(self, html):
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def test_portal_contest_and_isolation(self):
+        self.authenticate("relance_portal_a", "relance_portal_a")
+        listing = self.url_open("/my/invoices").text
+        self.assertIn("20 days late", listing)
+        page = self.url_open(f"/my/invoices/{self.invoice_a.id}").text
+        self.assertIn("Contest this invoice", page)
+        self.assertIn("Ask for a payment plan", page)
+        response = self.url_open(
+            f"/my/invoices/{self.invoice_a.id}/contest",
+            data={
+                "csrf_token": self._csrf(page),
+                "reason": "not_delivered",
+                "message": "Never came",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Your dispute has been sent", response.text)
+        self.assertTrue(self.invoice_a.relance_dispute)
+        self.assertEqual(self.invoice_a.relance_dispute_ids.reason, "not_delivered")
+        # the other customer's invoice is out of reach
+        response = self.url_open(
+            f"/my/invoices/{self.invoice_b.id}/contest",
+            data={"csrf_token": self._csrf(page), "reason": "other", "message": "Not mine"},
+        )
+        self.assertFalse(self.invoice_b.relance_dispute)
+        self.assertNotIn(self.invoice_b.name, self.url_open("/my/invoices").text)
+        response = self.url_open(
+            f"/my/invoices/{self.invoice_b.id}/payment_plan",
+            data={"csrf_token": self._csrf(page), "message": "Please"},
+        )
+        self.assertFalse(
+            self.env["relance.payment.plan"].search([("move_ids", "in", self.invoice_b.ids)])
+        )
