@@ -100,6 +100,30 @@ DEMO_PAYMENTS = [
     ("Léa Bonnet", 0.4, 3),
 ]
 
+# Invoices of the past months, paid: (customer, amount, due so many days ago, days late when
+# paid); the managers' dashboard compares two periods and grades the customers' behaviour
+DEMO_PAID_HISTORY = [
+    ("Boulangerie Martin SARL", 1320.0, 150, 2),
+    ("Boulangerie Martin SARL", 980.0, 95, 0),
+    ("Transports Lefèvre SAS", 3650.0, 140, 21),
+    ("Transports Lefèvre SAS", 2800.0, 110, 33),
+    ("Cabinet Dubois Architectes", 5400.0, 125, 9),
+    ("Cabinet Dubois Architectes", 3200.0, 70, 15),
+    ("Hôtel du Parc SAS", 4100.0, 130, 48),
+    ("Menuiserie Bernard SARL", 1900.0, 115, 27),
+    ("Imprimerie Petit SA", 850.0, 62, 24),
+    ("Pâtisserie Leroy SARL", 760.0, 100, 4),
+    ("Sophie Laurent", 129.0, 120, 0),
+    ("Camille Fournier", 389.0, 105, 12),
+    ("Julien Roux", 249.9, 75, 9),
+]
+# (customer, due days ago of its paid invoice above, days after the due date it promised
+# to pay): kept when paid by then, else broken
+DEMO_PAST_PROMISES = [
+    ("Cabinet Dubois Architectes", 70, 15),
+    ("Imprimerie Petit SA", 62, 12),
+]
+
 # a street and a postcode per city, so that letters can be addressed
 ADDRESSES = {
     "Lyon": ("12 rue de la République", "69002"),
@@ -141,6 +165,7 @@ class RelanceDemo(models.AbstractModel):
         disputed._relance_open_dispute("not_delivered", "Livraison contestée")
         self._load_settlements(invoices, today)
         self._load_payments(invoices, today)
+        self._load_paid_history(invoices.partner_id, today)
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
@@ -209,6 +234,77 @@ class RelanceDemo(models.AbstractModel):
                     "payment_date": when,
                 }
             )._create_payments()
+
+    @api.model
+    def _load_paid_history(self, partners, today):
+        """Invoices of the past months paid on time or late, with the first reminder done
+        for those paid a week late or more, and two promises to pay (one kept, one broken):
+        the dashboard's previous period, recovery rates and payment grades."""
+        by_name = {partner.name: partner for partner in partners}
+        invoices = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": by_name[name].id,
+                    "invoice_date": today - timedelta(days=due_ago + 30),
+                    "invoice_date_due": today - timedelta(days=due_ago),
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Prestation de services", "price_unit": amount, "tax_ids": []}
+                        )
+                    ],
+                }
+                for name, amount, due_ago, _late in DEMO_PAID_HISTORY
+            ]
+        )
+        invoices.action_post()
+        paid_on = {
+            invoice: invoice.invoice_date_due + timedelta(days=late)
+            for invoice, (*_values, late) in zip(invoices, DEMO_PAID_HISTORY, strict=True)
+        }
+        self.env["relance.history"].create(
+            [
+                self._paid_history_reminder(invoice)
+                for invoice, date in paid_on.items()
+                if (date - invoice.invoice_date_due).days >= 7
+            ]
+        )
+        promised = {(name, due_ago): after for name, due_ago, after in DEMO_PAST_PROMISES}
+        promises = {}
+        for invoice, (name, _amount, due_ago, _late) in zip(
+            invoices, DEMO_PAID_HISTORY, strict=True
+        ):
+            if (name, due_ago) in promised:
+                promises[invoice] = invoice._relance_promise(
+                    invoice.invoice_date_due + timedelta(days=promised[name, due_ago]),
+                    invoice.amount_residual,
+                    "Paiement promis au téléphone.",
+                )
+        for invoice, date in paid_on.items():
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": date})._create_payments()
+        for invoice, promise in promises.items():
+            promise._settle("kept" if paid_on[invoice] <= promise.date else "broken", promise.date)
+
+    @api.model
+    def _paid_history_reminder(self, invoice):
+        """The first reminder after the due date, done, as a past run would have left it."""
+        level = invoice.relance_policy_id.level_ids.filtered(lambda lv: lv.offset_days > 0)[:1]
+        return {
+            "date": invoice.invoice_date_due + timedelta(days=level.offset_days),
+            "company_id": invoice.company_id.id,
+            "partner_id": invoice.commercial_partner_id.id,
+            "contact_id": invoice.commercial_partner_id.id,
+            "level_id": level.id,
+            "channel": level.channel_ids[:1].code or "email",
+            "state": "done",
+            "amount_due": invoice.amount_residual_signed,
+            "line_ids": [
+                Command.create({"move_id": invoice.id, "amount_residual": invoice.amount_residual})
+            ],
+        }
 
     @api.model
     def _create_invoices(self, company, today):

@@ -133,6 +133,7 @@ class TestReporting(RelanceCommon):
         with freeze_time("2026-03-31"):
             row = self.env["relance.receivable.report"].search([("move_id", "=", invoice.id)])
         self.assertEqual(row.amount_residual, 500.0)  # 1000 EUR at 2 EUR for 1 USD
+        self.assertEqual((row.policy_id, row.policy_type), (invoice.relance_policy_id, "b2c"))
 
     def test_age_buckets_at_boundary_days(self):
         today = date(2026, 6, 30)
