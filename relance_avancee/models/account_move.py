@@ -683,16 +683,11 @@ class AccountMove(models.Model):
         if self.relance_dispute or not self._relance_is_candidate():
             return self.env["relance.dispute"]
         dispute = self._relance_open_dispute(reason, message)
-        self.message_post(
-            body=self.env._("Invoice contested by the customer: %(message)s", message=message),
-            author_id=author.id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
-        dispute.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Dispute opened by the customer on the portal"),
-            user_id=self._relance_controller().id,
+        self._relance_portal_notify(
+            author,
+            self.env._("Invoice contested by the customer: %(message)s", message=message),
+            dispute,
+            self.env._("Dispute opened by the customer on the portal"),
         )
         return dispute
 
@@ -707,15 +702,20 @@ class AccountMove(models.Model):
             return pending
         plan = self._relance_request_payment_plan(message)
         plan.requested_by_customer = True
-        self.message_post(
-            body=self.env._("Payment plan requested by the customer: %(message)s", message=message),
-            author_id=author.id,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-        )
-        plan.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Payment plan requested on the portal: accept or decline"),
-            user_id=self._relance_controller().id,
+        self._relance_portal_notify(
+            author,
+            self.env._("Payment plan requested by the customer: %(message)s", message=message),
+            plan,
+            self.env._("Payment plan requested on the portal: accept or decline"),
         )
         return plan
+
+    def _relance_portal_notify(self, author, body, record, summary):
+        """The customer's message on the invoice, and an activity for its credit
+        controller on the record created."""
+        self.message_post(
+            body=body, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        record.activity_schedule(
+            "mail.mail_activity_data_todo", summary=summary, user_id=self._relance_controller().id
+        )

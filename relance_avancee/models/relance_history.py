@@ -7,6 +7,16 @@ from odoo.exceptions import UserError
 
 from .relance_channel import CHANNEL_CODES
 
+CALL_OUTCOMES = [
+    ("reached", "Reached, nothing agreed"),
+    ("no_answer", "No answer"),
+    ("wrong_number", "Wrong number"),
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute"),
+    ("plan", "Payment plan requested"),
+    ("paid", "Says it is already paid"),
+]
+
 HISTORY_STATES = [
     ("todo", "To do"),
     ("done", "Done"),
@@ -49,18 +59,7 @@ class RelanceHistory(models.Model):
     message_id = fields.Many2one("mail.message", "Message", ondelete="set null")
     activity_id = fields.Many2one("mail.activity", "Activity", ondelete="set null")
     attachment_id = fields.Many2one("ir.attachment", "Document", ondelete="set null")
-    call_outcome = fields.Selection(
-        [
-            ("reached", "Reached"),
-            ("no_answer", "No answer"),
-            ("wrong_number", "Wrong number"),
-            ("promise", "Promise to pay"),
-            ("dispute", "Dispute"),
-            ("plan", "Payment plan requested"),
-            ("paid", "Says it is already paid"),
-        ],
-        readonly=True,
-    )
+    call_outcome = fields.Selection(CALL_OUTCOMES, readonly=True)
     call_tries = fields.Integer("Calls made", readonly=True)
     registered_letter_number = fields.Char(
         "Registered letter number", help="Number of the registered letter with acknowledgment."

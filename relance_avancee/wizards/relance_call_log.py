@@ -4,16 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.relance_dispute import DISPUTE_REASONS
-
-OUTCOMES = [
-    ("reached", "Reached, nothing agreed"),
-    ("no_answer", "No answer"),
-    ("wrong_number", "Wrong number"),
-    ("promise", "Promise to pay"),
-    ("dispute", "Dispute"),
-    ("plan", "Payment plan requested"),
-    ("paid", "Says it is already paid"),
-]
+from ..models.relance_history import CALL_OUTCOMES
 
 
 class RelanceCallLog(models.TransientModel):
@@ -28,7 +19,7 @@ class RelanceCallLog(models.TransientModel):
     partner_id = fields.Many2one(related="history_id.partner_id")
     currency_id = fields.Many2one(related="history_id.currency_id")
     move_ids = fields.Many2many(related="history_id.move_ids")
-    outcome = fields.Selection(OUTCOMES, required=True, default="reached")
+    outcome = fields.Selection(CALL_OUTCOMES, required=True, default="reached")
     promise_date = fields.Date("Promised date")
     promise_amount = fields.Monetary("Promised amount", currency_field="currency_id")
     dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
