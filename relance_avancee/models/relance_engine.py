@@ -189,7 +189,7 @@ class RelanceEngine(models.AbstractModel):
         if not run:
             run = Run.create({"date": date, "company_id": company.id})
         partners = self.env["res.partner"].browse({vals["partner_id"] for vals in proposal})
-        behaviour = partners._relance_behaviour(date)
+        behaviour = partners._relance_behaviour(date, company)
         for vals in proposal:
             del vals["company_id"]
             vals["run_id"] = run.id

@@ -100,13 +100,15 @@ class ResPartner(models.Model):
             partner.relance_open_dispute_count = values.get("open_disputes", 0)
             partner.relance_behaviour_grade = values.get("grade")
 
-    def _relance_behaviour(self, date):
-        """{commercial partner id: payment behaviour over the 12 months before ``date``}:
-        average days late and share paid on time of the invoices fully paid, reminders
-        sent, open disputes, and the grade from the company's thresholds. Three queries."""
+    def _relance_behaviour(self, date, companies=None):
+        """{commercial partner id: payment behaviour over the 12 months before ``date``}
+        in ``companies`` (default: the user's current companies, the first one giving the
+        grade thresholds): average days late and share paid on time of the invoices fully
+        paid, reminders done, open disputes, and the grade. Three queries."""
         partners = self.commercial_partner_id
         if not partners:
             return {}
+        companies = companies or self.env.companies
         since = fields.Date.add(date, months=-12)
         self.env["account.move"].flush_model()
         self.env["account.partial.reconcile"].flush_model()
@@ -127,12 +129,14 @@ class ResPartner(models.Model):
                            AND move.state = 'posted'
                            AND move.payment_state IN ('paid', 'in_payment')
                            AND move.commercial_partner_id IN %(partners)s
+                           AND move.company_id IN %(companies)s
                          GROUP BY move.id
                         HAVING MAX(partial.max_date) BETWEEN %(since)s AND %(date)s
                        ) paid
                  GROUP BY paid.partner_id
                 """,
                 partners=tuple(partners.ids),
+                companies=tuple(companies.ids),
                 since=since,
                 date=date,
             )
@@ -141,6 +145,7 @@ class ResPartner(models.Model):
             self.env["relance.history"]._read_group(
                 [
                     ("partner_id", "in", partners.ids),
+                    ("company_id", "in", companies.ids),
                     ("state", "=", "done"),
                     ("date", ">=", since),
                     ("date", "<=", date),
@@ -151,12 +156,16 @@ class ResPartner(models.Model):
         )
         disputes = dict(
             self.env["relance.dispute"]._read_group(
-                [("partner_id", "in", partners.ids), ("state", "=", "open")],
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "in", companies.ids),
+                    ("state", "=", "open"),
+                ],
                 ["partner_id"],
                 ["__count"],
             )
         )
-        company = self.env.company
+        company = companies[:1]
         result = {
             partner.id: {
                 "reminders": reminders.get(partner, 0),

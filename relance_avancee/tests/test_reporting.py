@@ -232,6 +232,10 @@ class TestReporting(RelanceCommon):
         export = self.env["relance.xlsx.export"].with_user(manager_b)
         with self.assertRaises(AccessError):
             export.create({"company_id": self.company.id})._build()
+        # nor the payment behaviour of a shared customer in company A
+        customer = self.customer_b2b.with_user(manager_b)
+        behaviour = customer._relance_behaviour(date(2026, 4, 1))[customer.id]
+        self.assertEqual((behaviour["grade"], behaviour["reminders"]), (None, 0))
         own = self.env["relance.dashboard"].with_user(manager_b).create({})
         self.assertEqual(own.company_id, other)
         self.assertIn("Previous period", own.kpi_html)
