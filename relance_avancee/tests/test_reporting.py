@@ -189,6 +189,23 @@ class TestReporting(RelanceCommon):
         self.assertEqual(sheet["J5"].value, "=SUBTOTAL(9,J2:J4)")
         self.assertIn("#,##0.00", sheet["J2"].number_format)
         self.assertEqual(sheet["C2"].number_format, "dd/mm/yyyy")
+        self.assertGreater(sheet.column_dimensions["A"].width, 30)
+
+    def test_xlsx_from_the_invoice_list_selection(self):
+        action = self.env.ref("relance_avancee.relance_xlsx_export_selection_action")
+        with freeze_time("2026-03-31"):
+            result = (
+                action.with_user(self.manager)
+                .with_context(active_model="account.move", active_ids=(self.inv_c | self.inv_d).ids)
+                .run()
+            )
+        attachment_id = int(result["url"].split("/web/content/")[1].split("?")[0])
+        attachment = self.env["ir.attachment"].browse(attachment_id)
+        self.assertTrue(attachment.name.endswith(".xlsx"))
+        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw)).active
+        names = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[1]}
+        self.assertEqual(names, {self.inv_c.name, self.inv_d.name})
+        self.assertEqual(sheet["J4"].value, "=SUBTOTAL(9,J2:J3)")
 
     def test_xlsx_history_of_a_period(self):
         self._remind(self.inv_d, date(2026, 3, 16), 800.0)
