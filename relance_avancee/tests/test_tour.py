@@ -1,4 +1,4 @@
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
 from .common import RelanceCommon
@@ -48,3 +48,41 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         self.assertFalse(other_invoice.relance_level_id)
         other_line = run.line_ids.filtered(lambda line: line.partner_id == other)
         self.assertEqual(other_line.state, "excluded")
+
+    def test_log_call_tour(self):
+        today = fields.Date.today()
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Tour Call SARL",
+                "is_company": True,
+                "phone": "04 72 10 20 30",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        invoice = self._relance_invoice(customer, 1200.0, fields.Date.add(today, days=-15))
+        level = self.policy_b2b.level_ids.filtered(
+            lambda lv: "call" in lv.channel_ids.mapped("code")
+        )[:1]
+        history = self.env["relance.history"].create(
+            {
+                "company_id": self.company.id,
+                "partner_id": customer.id,
+                "contact_id": customer.id,
+                "level_id": level.id,
+                "channel": "call",
+                "amount_due": 1200.0,
+                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": 1200.0})],
+            }
+        )
+        history._execute()
+        self.assertTrue(history.activity_id)
+        self.start_tour(
+            f"/odoo/action-relance_avancee.relance_history_action/{history.id}",
+            "relance_log_call_tour",
+            login=self.accountant.login,
+        )
+        self.assertEqual(history.state, "done")
+        promise = invoice.relance_promise_ids
+        self.assertEqual(promise.amount, 1200.0)
+        self.assertEqual(promise.date, fields.Date.add(today, days=7))
+        self.assertEqual(invoice.relance_state, "paused")

@@ -20,7 +20,10 @@ class RelanceCallLog(models.TransientModel):
     currency_id = fields.Many2one(related="history_id.currency_id")
     move_ids = fields.Many2many(related="history_id.move_ids")
     outcome = fields.Selection(CALL_OUTCOMES, required=True, default="reached")
-    promise_date = fields.Date("Promised date")
+    promise_date = fields.Date(
+        "Promised date",
+        default=lambda self: fields.Date.add(fields.Date.context_today(self), days=7),
+    )
     promise_amount = fields.Monetary("Promised amount", currency_field="currency_id")
     dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
     note = fields.Text()
