@@ -101,3 +101,14 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
         self.assertFalse(
             self.env["relance.payment.plan"].search([("move_ids", "in", self.invoice_b.ids)])
         )
+
+    def test_portal_contest_tour(self):
+        self.start_tour(
+            f"/my/invoices/{self.invoice_a.id}",
+            "relance_portal_contest_tour",
+            login="relance_portal_a",
+        )
+        dispute = self.invoice_a.relance_dispute_ids
+        self.assertEqual(dispute.reason, "not_delivered")
+        self.assertEqual(dispute.description, "The second delivery never arrived")
+        self.assertEqual(self.invoice_a.relance_state, "paused")
