@@ -98,5 +98,5 @@ class RelanceHistory(models.Model):
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{merged.id}?download=true",
-            "target": "self",
+            "target": "download",
         }

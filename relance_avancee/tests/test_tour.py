@@ -1,3 +1,7 @@
+import io
+
+import openpyxl
+
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
@@ -86,3 +90,15 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         self.assertEqual(promise.amount, 1200.0)
         self.assertEqual(promise.date, fields.Date.add(today, days=7))
         self.assertEqual(invoice.relance_state, "paused")
+
+    def test_dashboard_tour(self):
+        today = fields.Date.today()
+        customer = self.env["res.partner"].create({"name": "Tour Dashboard SA", "is_company": True})
+        self._relance_invoice(customer, 1500.0, fields.Date.add(today, days=-35))
+        self.start_tour("/odoo", "relance_dashboard_tour", login=self.manager.login)
+        export = self.env["ir.attachment"].search(
+            [("res_model", "=", "relance.xlsx.export")], order="id desc", limit=1
+        )
+        self.assertTrue(export.name.startswith("Aged balance"))
+        sheet = openpyxl.load_workbook(io.BytesIO(export.raw)).active
+        self.assertIn("Tour Dashboard SA", [row[0] for row in sheet.iter_rows(values_only=True)])

@@ -74,7 +74,8 @@ class RelanceHandover(models.TransientModel):
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{bundle.id}?download=true",
-            "target": "self",
+            "target": "new",
+            "close": True,  # the download opens, the dialog closes
         }
 
     def _bundle(self, partner, moves, histories):

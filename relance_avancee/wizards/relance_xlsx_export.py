@@ -80,7 +80,8 @@ class RelanceXlsxExport(models.TransientModel):
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
+            "target": "new",
+            "close": True,  # the download opens, the dialog closes
         }
 
     def _check_company_allowed(self):
