@@ -102,3 +102,54 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         self.assertTrue(export.name.startswith("Aged balance"))
         sheet = openpyxl.load_workbook(io.BytesIO(export.raw)).active
         self.assertIn("Tour Dashboard SA", [row[0] for row in sheet.iter_rows(values_only=True)])
+
+    def test_print_letters_tour(self):
+        today = fields.Date.today()
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Tour Letter SARL",
+                "is_company": True,
+                "street": "1 rue du Port",
+                "city": "Marseille",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        invoice = self._relance_invoice(customer, 640.0, fields.Date.add(today, days=-26))
+        level = self.policy_b2b.level_ids.filtered(
+            lambda lv: "letter" in lv.channel_ids.mapped("code")
+        )[:1]
+        run = self.env["relance.run"].create({"date": today, "company_id": self.company.id})
+        line = self.env["relance.run.line"].create(
+            {
+                "run_id": run.id,
+                "partner_id": customer.id,
+                "level_id": level.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "state": "done",
+            }
+        )
+        letter = self.env["relance.history"].create(
+            {
+                "company_id": self.company.id,
+                "partner_id": customer.id,
+                "contact_id": customer.id,
+                "level_id": level.id,
+                "channel": "letter",
+                "run_id": run.id,
+                "run_line_id": line.id,
+                "amount_due": 640.0,
+                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": 640.0})],
+            }
+        )
+        letter._execute()
+        self.assertTrue(letter.attachment_id)
+        self.start_tour(
+            f"/odoo/action-relance_avancee.relance_run_action/{run.id}",
+            "relance_print_letters_tour",
+            login=self.accountant.login,
+        )
+        printed = self.env["ir.attachment"].search(
+            [("res_model", "=", "relance.run"), ("res_id", "=", run.id)]
+        )
+        self.assertEqual(printed.raw, letter.attachment_id.raw)
+        self.assertEqual(len(line.history_ids), 1, "printing creates no second action")
