@@ -15,8 +15,9 @@ SECTIONS = [
 
 def md_to_rst(text):
     # The fragments use the Markdown subset that reads the same in reStructuredText,
-    # except inline code.
-    return re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", text)
+    # except inline code and images (a line of their own).
+    text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", text)
+    return re.sub(r"(?m)^!\[([^\]]*)\]\(([^)]+)\)$", r".. image:: \2\n   :alt: \1", text)
 
 
 def build():

@@ -40,6 +40,10 @@ class RelanceDashboard(models.TransientModel):
     kpi_html = fields.Html("Indicators", compute="_compute_kpi_html", sanitize=False)
     recovery_html = fields.Html("Recovery by level", compute="_compute_kpi_html", sanitize=False)
 
+    def _compute_display_name(self):
+        for dashboard in self:
+            dashboard.display_name = self.env._("Dunning dashboard")
+
     def _previous_period(self):
         length = (self.date_to - self.date_from).days + 1
         return (

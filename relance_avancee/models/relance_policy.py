@@ -93,7 +93,7 @@ class RelancePolicy(models.Model):
         copies = self.browse()
         for company in companies - equipped:
             for template in templates:
-                copies |= template.sudo().copy({"company_id": company.id, "name": template.name})
+                copies |= template.sudo().copy({"company_id": company.id})
         return copies
 
     @api.model

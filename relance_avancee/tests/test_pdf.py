@@ -19,6 +19,8 @@ class TestInvoicePdfs(RelanceCommon):
 
     def setUp(self):
         super().setUp()
+        # no report styles: the PDFs' text is then extractable whatever server runs nearby
+        self.env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:9")
         self.calls = 0
         real_run = ir_actions_report._run_wkhtmltopdf
 
