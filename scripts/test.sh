@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from nothing: set-up, a fresh test database with the module installed,
 # pytest-odoo for the TransactionCase tests, Odoo's own runner for the HttpCase browser tours.
-# Prints "N passed, N failed" and exits non-zero on any failure, error, skipped tour or no test.
+# Linters first (scripts/lint.sh, counted as one test). Prints "N passed, N failed" and exits
+# non-zero on any failure, error, skipped tour or no test.
 #   TEST_DB=name        database to (re)create (default relance_test)
 #   PYTEST_ARGS="-k x"  extra pytest arguments; SKIP_TOURS=1 skips the browser part
 set -uo pipefail
@@ -12,6 +13,10 @@ DB="${TEST_DB:-relance_test}"
 LOGS="$ROOT/.test-logs"; mkdir -p "$LOGS"
 ODOO="$ROOT/scripts/odoo.sh"
 . "$ROOT/.odoo-env"
+
+echo "[test] linters: ruff, pylint-odoo mandatory checks (log: $LOGS/lint.log)"
+lint_failed=0
+bash "$ROOT/scripts/lint.sh" >"$LOGS/lint.log" 2>&1 || { lint_failed=1; tail -n 40 "$LOGS/lint.log"; }
 
 echo "[test] creating database $DB with relance_avancee (log: $LOGS/install.log)"
 dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB" 2>/dev/null
@@ -50,6 +55,8 @@ if [ -z "${SKIP_TOURS:-}" ]; then
     failed=$((failed + t_bad))
 fi
 
+# the linters count as one test
+if [ "$lint_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "tests: $passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || echo "[test] pytest skipped $skipped test(s)"
 if [ "$py_rc" -ne 0 ] || [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
