@@ -14,6 +14,7 @@ from . import relance_demo
 from . import ir_actions_report
 from . import relance_rate
 from . import res_config_settings
+from . import relance_settlement_mixin
 from . import relance_dispute
 from . import relance_promise
 from . import relance_payment_plan

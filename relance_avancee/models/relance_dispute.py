@@ -21,15 +21,10 @@ class RelanceDispute(models.Model):
 
     _name = "relance.dispute"
     _description = "Invoice dispute"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["relance.settlement.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "state, date_open desc, id desc"
     _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id")
     move_ids = fields.Many2many(
         "account.move",
         "relance_dispute_move_rel",

@@ -20,16 +20,11 @@ class RelancePaymentPlan(models.Model):
 
     _name = "relance.payment.plan"
     _description = "Payment plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["relance.settlement.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
-    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id")
     move_ids = fields.Many2many(
         "account.move",
         "relance_payment_plan_move_rel",

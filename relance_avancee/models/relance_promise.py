@@ -10,15 +10,10 @@ class RelancePromise(models.Model):
 
     _name = "relance.promise"
     _description = "Promise to pay"
-    _inherit = ["mail.thread"]
+    _inherit = ["relance.settlement.mixin", "mail.thread"]
     _order = "state, date, id"
     _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id")
     move_ids = fields.Many2many(
         "account.move",
         "relance_promise_move_rel",
