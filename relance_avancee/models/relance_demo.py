@@ -155,6 +155,8 @@ class RelanceDemo(models.AbstractModel):
             # copied for the demo company and the past reminders would be in English
             module = self.env["ir.module.module"].search([("name", "=", "relance_avancee")])
             module._update_translations("fr_FR")
+            # and the notes of the simulated runs are written in French, like their levels
+            self = self.with_context(lang="fr_FR")  # noqa: PLW0642
         company = self._demo_company()
         self = self.with_company(company)  # noqa: PLW0642
         today = fields.Date.context_today(self)
