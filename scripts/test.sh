@@ -14,7 +14,7 @@ LOGS="$ROOT/.test-logs"; mkdir -p "$LOGS"
 ODOO="$ROOT/scripts/odoo.sh"
 . "$ROOT/.odoo-env"
 
-echo "[test] linters: ruff, pylint-odoo mandatory checks (log: $LOGS/lint.log)"
+echo "[test] linters: pre-commit (ruff, pylint-odoo mandatory checks, prettier) (log: $LOGS/lint.log)"
 lint_failed=0
 bash "$ROOT/scripts/lint.sh" >"$LOGS/lint.log" 2>&1 || { lint_failed=1; tail -n 40 "$LOGS/lint.log"; }
 

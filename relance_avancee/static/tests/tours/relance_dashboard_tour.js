@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // A finance manager reads the dunning dashboard, then exports the aged balance to Excel.
 registry.category("web_tour.tours").add("relance_dashboard_tour", {
@@ -10,7 +10,8 @@ registry.category("web_tour.tours").add("relance_dashboard_tour", {
         },
         {
             content: "The DSO is computed",
-            trigger: ".o_field_widget[name='kpi_html'] tr:contains('DSO') td:eq(1):not(:contains('—'))",
+            trigger:
+                ".o_field_widget[name='kpi_html'] tr:contains('DSO') td:eq(1):not(:contains('—'))",
         },
         {
             content: "Open the reporting menu",

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // An accountant opens the customer invoices and finds the dunning columns and filters.
 registry.category("web_tour.tours").add("relance_invoice_list_tour", {

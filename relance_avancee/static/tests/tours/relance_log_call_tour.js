@@ -1,15 +1,17 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // After a call, the accountant logs the customer's promise to pay.
 registry.category("web_tour.tours").add("relance_log_call_tour", {
     steps: () => [
         {
             content: "The call action is to do",
-            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('To do')",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('To do')",
         },
         {
             content: "Log the call",
-            trigger: ".o_form_view .o_statusbar_buttons button:contains('Log the call')",
+            trigger:
+                ".o_form_view .o_statusbar_buttons button:contains('Log the call')",
             run: "click",
         },
         {
@@ -28,7 +30,8 @@ registry.category("web_tour.tours").add("relance_log_call_tour", {
         },
         {
             content: "The call is done, with its outcome",
-            trigger: ".o_form_view .o_field_widget[name='call_outcome']:contains('Promise to pay')",
+            trigger:
+                ".o_form_view .o_field_widget[name='call_outcome']:contains('Promise to pay')",
         },
     ],
 });

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // A customer sees an overdue invoice on the portal and contests it.
 registry.category("web_tour.tours").add("relance_portal_contest_tour", {
@@ -30,11 +30,13 @@ registry.category("web_tour.tours").add("relance_portal_contest_tour", {
         },
         {
             content: "The dispute is acknowledged",
-            trigger: ".o_relance_portal .alert-info:contains('Your dispute has been sent')",
+            trigger:
+                ".o_relance_portal .alert-info:contains('Your dispute has been sent')",
         },
         {
             content: "The invoice is now contested",
-            trigger: ".o_relance_portal .alert-warning:contains('This invoice is contested')",
+            trigger:
+                ".o_relance_portal .alert-warning:contains('This invoice is contested')",
         },
     ],
 });

@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // An accountant reviews today's proposal, holds one customer back and validates another.
 registry.category("web_tour.tours").add("relance_validate_run_tour", {
@@ -10,7 +10,8 @@ registry.category("web_tour.tours").add("relance_validate_run_tour", {
         },
         {
             content: "Exclude the other customer's line",
-            trigger: ".o_data_row:contains('Tour Other SAS') button[name='action_exclude']",
+            trigger:
+                ".o_data_row:contains('Tour Other SAS') button[name='action_exclude']",
             run: "click",
         },
         {
@@ -19,7 +20,8 @@ registry.category("web_tour.tours").add("relance_validate_run_tour", {
         },
         {
             content: "Select the remaining line",
-            trigger: ".o_data_row:contains('Tour Late SARL') .o_list_record_selector input",
+            trigger:
+                ".o_data_row:contains('Tour Late SARL') .o_list_record_selector input",
             run: "click",
         },
         {
