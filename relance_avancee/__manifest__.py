@@ -7,7 +7,7 @@
     "website": "https://github.com/relance-avancee/relance_avancee",
     "author": "relance_avancee developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "sms", "portal"],
+    "depends": ["account", "account_payment", "mail", "sms", "portal"],
     "external_dependencies": {"python": ["phonenumbers", "xlsxwriter"]},
     "data": [
         "security/relance_security.xml",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The product as a user sees it: (re)creates the database relance_demo with accounting, the
-# French localisation, relance_avancee and demo data, then serves it on http://127.0.0.1:8069
-# (login admin / password admin).   DEMO_DB=name to use another database name.
+# French localisation, Odoo's demo payment provider, relance_avancee and demo data, then
+# serves it on http://127.0.0.1:8069 (login admin / password admin).
+# DEMO_DB=name to use another database name.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,8 +11,9 @@ DB="${DEMO_DB:-relance_demo}"
 ODOO="$ROOT/scripts/odoo.sh"
 echo "[demo] (re)creating database $DB with demo data (takes a few minutes)"
 dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB"
-# the French localisation first: the module's demo creates a French company with its chart
-"$ODOO" -d "$DB" -i account,l10n_fr_account --with-demo --load-language fr_FR \
+# the French localisation first: the module's demo creates a French company with its chart;
+# payment_demo lets the portal customers pay online in test mode
+"$ODOO" -d "$DB" -i account,l10n_fr_account,payment_demo --with-demo --load-language fr_FR \
     --stop-after-init --log-level=warn
 "$ODOO" -d "$DB" -i relance_avancee --stop-after-init --log-level=warn
 echo "[demo] serving http://127.0.0.1:${HTTP_PORT:-8069} — login admin, password admin"

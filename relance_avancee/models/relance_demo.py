@@ -89,7 +89,121 @@ DEMO_CUSTOMERS = [
         [(16, 1480.0)],
     ),
     ("Nicolas Petit", False, "nicolas.petit@example.com", "06 44 55 66 77", "Lille", [(12, 690.0)]),
+    (
+        "Électricité Garnier SARL",
+        True,
+        "compta@garnier-elec.example",
+        "04.76.12.34.56",
+        "Grenoble",
+        [(-2, 2900.0)],
+    ),
+    (
+        "Librairie Mercier SARL",
+        True,
+        "librairie.mercier@example.com",
+        "0033 (0)3 80 11 22 33",
+        "Dijon",
+        [(5, 430.0)],
+    ),
+    (
+        "Fromagerie Blanc SAS",
+        True,
+        "fromagerie.blanc@example.com",
+        "05 56 00 11 22",
+        "Bordeaux",
+        [(15, 980.0)],
+    ),
+    (
+        "Plomberie Chevalier EURL",
+        True,
+        "plomberie.chevalier@example.com",
+        "04-72-55-66-77",
+        "Lyon",
+        [(22, 1160.0)],
+    ),
+    (
+        "SCI Les Tilleuls",
+        True,
+        "gerance@sci-tilleuls.example",
+        "01 47 20 30 40",
+        "Paris",
+        [(33, 3400.0)],
+    ),
+    (
+        "Restaurant Le Bouchon SARL",
+        True,
+        "lebouchon@example.com",
+        "+33 (0)4 78 42 11 22",
+        "Lyon",
+        [(48, 2275.0)],
+    ),
+    (
+        "Agence Horizon Conseil SARL",
+        True,
+        "contact@horizon-conseil.example",
+        "+33 9 70 80 90 10",
+        "Nantes",
+        [(62, 1850.0)],
+    ),
+    (
+        "Bâti Sud Construction SAS",
+        True,
+        "direction@batisud.example",
+        "04 91 55 66 77",
+        "Marseille",
+        [(95, 12800.0), (70, 4300.0)],
+    ),
+    ("Marie Dupont", False, "marie.dupont@example.com", "06.23.45.67.89", "Paris", [(-1, 79.9)]),
+    ("Louis Mathieu", False, "louis.mathieu@example.com", "01 40 50 60 70", "Paris", [(11, 199.0)]),
+    (
+        "Antoine Lambert",
+        False,
+        "antoine.lambert@example.com",
+        "+33623456780",
+        "Nantes",
+        [(15, 445.0)],
+    ),
+    ("Manon Faure", False, False, "06 45 56 67 78", "Rennes", [(20, 150.0)]),
+    (
+        "Hugo Vincent",
+        False,
+        "hugo.vincent@example.com",
+        "06 71 82 93 04",
+        "Marseille",
+        [(38, 610.0)],
+    ),
+    (
+        "Chloé Rousseau",
+        False,
+        "chloe.rousseau@example.com",
+        "07 81 22 33 44",
+        "Nice",
+        [(45, 320.0)],
+    ),
+    (
+        "Emma Perrin",
+        False,
+        "emma.perrin@example.com",
+        "06 98 87 76 65",
+        "Montpellier",
+        [(52, 275.0)],
+    ),
+    (
+        "Lucas Morel",
+        False,
+        "lucas.morel@example.com",
+        "+33 7 55 66 77 88",
+        "Strasbourg",
+        [(64, 890.0)],
+    ),
 ]
+
+# handed over to a bailiff by the manager after the formal notice: (customer, agency, note)
+DEMO_HANDOVER = (
+    "Bâti Sud Construction SAS",
+    "Étude Fabre, commissaire de justice",
+    "Mise en demeure restée sans réponse ; dossier transmis pour injonction de payer.",
+)
 
 
 # (customer, share of the invoice paid, days after its last reminder)
@@ -98,6 +212,7 @@ DEMO_PAYMENTS = [
     ("Transports Lefèvre SAS", 0.5, 1),
     ("Thomas Girard", 1.0, 2),
     ("Léa Bonnet", 0.4, 3),
+    ("Plomberie Chevalier EURL", 0.3, 2),
 ]
 
 # Invoices of the past months, paid: (customer, amount, due so many days ago, days late when
@@ -138,6 +253,7 @@ ADDRESSES = {
     "Montpellier": ("11 rue de la Loge", "34000"),
     "Grenoble": ("4 place Grenette", "38000"),
     "Dijon": ("18 rue de la Liberté", "21000"),
+    "Marseille": ("40 La Canebière", "13001"),
 }
 
 
@@ -168,6 +284,7 @@ class RelanceDemo(models.AbstractModel):
         self._load_settlements(invoices, today)
         self._load_payments(invoices, today)
         self._load_paid_history(invoices.partner_id, today)
+        self._load_handover(invoices)
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
@@ -203,7 +320,18 @@ class RelanceDemo(models.AbstractModel):
         )
         admin = self.env.ref("base.user_admin")
         admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
+        self._enable_demo_payment(company)
         return company
+
+    @api.model
+    def _enable_demo_payment(self, company):
+        """Customers pay their invoices online from the portal with Odoo's demo payment
+        provider (module payment_demo, installed by `make demo`) in test mode."""
+        if "payment.provider" not in self.env:
+            return
+        self.env["payment.provider"].search(
+            [("code", "=", "demo"), ("company_id", "=", company.id)]
+        ).write({"state": "test", "is_published": True})
 
     @api.model
     def _load_settlements(self, invoices, today):
@@ -217,6 +345,20 @@ class RelanceDemo(models.AbstractModel):
         )
         plan = of("Nicolas Petit")._relance_request_payment_plan("Paiement en 3 fois accepté.")
         plan.action_confirm()
+
+    @api.model
+    def _load_handover(self, invoices):
+        """The manager hands the worst payer over to a bailiff after the formal notice.
+        Without the invoice PDFs: no web server runs while the demo loads, wkhtmltopdf would
+        print them without their style sheets."""
+        name, agency_name, note = DEMO_HANDOVER
+        partner = invoices.partner_id.filtered(lambda p: p.name == name)
+        agency = self.env["res.partner"].create(
+            {"name": agency_name, "is_company": True, "city": "Marseille"}
+        )
+        self.env["relance.handover"].with_context(relance_no_pdf=True).create(
+            {"partner_id": partner.id, "agency_id": agency.id, "note": note}
+        ).action_confirm()
 
     @api.model
     def _load_payments(self, invoices, today):

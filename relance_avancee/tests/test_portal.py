@@ -1,6 +1,6 @@
 import re
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -101,6 +101,31 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
         self.assertFalse(
             self.env["relance.payment.plan"].search([("move_ids", "in", self.invoice_b.ids)])
         )
+
+    def test_portal_pay_online(self):
+        """An overdue invoice keeps Odoo's online payment beside the dunning forms: the
+        Pay Now button and the company's payment providers in its dialog."""
+        method = self.env.ref("payment.payment_method_unknown")
+        provider = self.env["payment.provider"].create(
+            {
+                "name": "Relance test provider",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "company_id": self.invoice_a.company_id.id,
+                "payment_method_ids": [Command.set(method.ids)],
+            }
+        )
+        method.active = True
+        self.authenticate("relance_portal_a", "relance_portal_a")
+        page = self.url_open(f"/my/invoices/{self.invoice_a.id}").text
+        self.assertIn('data-bs-target="#pay_with"', page)
+        self.assertIn(f'data-provider-id="{provider.id}"', page)
+        self.assertIn("Contest this invoice", page)
+        self.invoice_a._relance_portal_contest(self.portal_a.partner_id, "amount", "Too much")
+        # a disputed invoice can still be paid
+        page = self.url_open(f"/my/invoices/{self.invoice_a.id}").text
+        self.assertIn('data-bs-target="#pay_with"', page)
 
     def test_portal_contest_tour(self):
         self.start_tour(

@@ -1,0 +1,68 @@
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.relance_avancee.models.relance_demo import DEMO_CUSTOMERS, DEMO_HANDOVER
+
+
+@tagged("post_install", "-at_install")
+class TestDemo(TransactionCase):
+    """The demo data a new user lands on: every screen shows something meaningful."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["relance.demo"]._load()
+        cls.company = cls.env.company
+        cls.customers = cls.env["res.partner"].search(
+            [("name", "in", [row[0] for row in DEMO_CUSTOMERS])]
+        )
+        cls.invoices = cls.env["account.move"].search(
+            [("partner_id", "in", cls.customers.ids), ("move_type", "=", "out_invoice")]
+        )
+        cls.actions = cls.env["relance.history"].search([("partner_id", "in", cls.customers.ids)])
+
+    def test_customers_of_both_kinds_with_bad_contact_data(self):
+        self.assertEqual(len(self.customers), 30)
+        businesses = self.customers.filtered("is_company")
+        self.assertGreaterEqual(len(businesses), 12)
+        self.assertGreaterEqual(len(self.customers - businesses), 12)
+        self.assertTrue(self.customers.filtered(lambda p: not p.email))
+        self.assertTrue(self.customers.filtered("relance_phone_warning"))
+
+    def test_every_level_of_both_ladders_reached(self):
+        """Each level has an action in the history or a line in today's proposal (the
+        handover is never executed by the runs: a manager decides)."""
+        proposed = self.env["relance.run.line"].search([("partner_id", "in", self.customers.ids)])
+        reached = self.actions.level_id | proposed.level_id
+        policies = self.env["relance.policy"].search([("company_id", "=", self.company.id)])
+        for policy in policies.filtered(lambda p: p.policy_type in ("b2b", "b2c")):
+            self.assertEqual(
+                reached.filtered(lambda lv, policy=policy: lv.policy_id == policy),
+                policy.level_ids,
+                f"levels of {policy.name} that no demo invoice reached",
+            )
+        self.assertTrue(self.actions.filtered(lambda h: h.state == "done" and h.channel == "sms"))
+        self.assertTrue(self.actions.filtered(lambda h: h.reason), "no action explains a problem")
+
+    def test_settlements_and_handover(self):
+        self.assertTrue(self.invoices.filtered("relance_dispute"))
+        self.assertTrue(self.env["relance.promise"].search([("state", "=", "open")]))
+        self.assertTrue(self.env["relance.payment.plan"].search([("state", "=", "running")]))
+        handed_over = self.customers.filtered(lambda p: p.name == DEMO_HANDOVER[0])
+        self.assertEqual(handed_over.relance_handover_partner_id.name, DEMO_HANDOVER[1])
+        self.assertTrue(
+            self.invoices.filtered(lambda m: m.partner_id == handed_over).mapped(
+                "relance_handed_over"
+            )
+        )
+        zips = self.env["ir.attachment"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", handed_over.id)]
+        )
+        self.assertIn("application/zip", zips.mapped("mimetype"))
+
+    def test_today_run_to_validate_and_payments_received(self):
+        run = self.env["relance.run"].search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual(run.date, fields.Date.context_today(run))
+        self.assertTrue(run.line_ids)
+        partial = self.invoices.filtered(lambda m: m.payment_state == "partial")
+        self.assertTrue(partial)
