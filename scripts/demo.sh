@@ -16,5 +16,26 @@ dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB"
 "$ODOO" -d "$DB" -i account,l10n_fr_account,payment_demo --with-demo --load-language fr_FR \
     --stop-after-init --log-level=warn
 "$ODOO" -d "$DB" -i relance_avancee --stop-after-init --log-level=warn
-echo "[demo] serving http://127.0.0.1:${HTTP_PORT:-8069} — login admin, password admin"
-exec "$ODOO" -d "$DB" --db-filter "^$DB\$" --log-level=info
+PORT="${HTTP_PORT:-8069}"
+"$ODOO" -d "$DB" --db-filter "^$DB\$" --log-level=info &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server"; exit 0' INT TERM
+"$ROOT/.venv/bin/python" - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/web/health", timeout=2)
+        break
+    except OSError:
+        time.sleep(1)
+PY
+# wkhtmltopdf needs a running server for the style sheets: the invoices' PDFs are printed now
+echo "[demo] printing the invoices' PDFs"
+"$ODOO" shell -d "$DB" --log-level=warn >/dev/null <<PY
+env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:$PORT")
+print(len(env["relance.demo"]._print_invoices()))
+env.cr.commit()
+PY
+[ $? -eq 0 ] || echo "[demo] the invoices' PDFs could not be printed: see the error above"
+echo "[demo] serving http://127.0.0.1:$PORT — login admin, password admin"
+wait "$server"

@@ -290,6 +290,25 @@ class RelanceDemo(models.AbstractModel):
             run._notify_controllers()
 
     @api.model
+    def _print_invoices(self):
+        """The demo invoices get their legal PDF, as if sent with Send & Print (else the
+        portal shows them as pro forma). Called by `make demo` once its server runs:
+        wkhtmltopdf fetches the style sheets from it."""
+        moves = (
+            self.env["account.move"]
+            .search(
+                [
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                ]
+            )
+            .filtered(lambda move: not move.invoice_pdf_report_id)
+        )
+        moves._relance_store_invoice_pdfs()
+        moves.write({"is_move_sent": True})
+        return moves
+
+    @api.model
     def _demo_company(self):
         """A French company in euros with the French chart of accounts, where the
         administrator lands (the current company when the French localisation is not
