@@ -13,6 +13,9 @@ from odoo.tools.pdf import merge_pdf
 from odoo.addons.base.models import ir_actions_report
 
 PAGES_PER_PROCESS = 10  # below that, a second wkhtmltopdf process costs more than it saves
+# the header and footer blocks of Odoo's report layouts
+LAYOUT_BLOCK = "//div[contains(concat(' ', normalize-space(@class), ' '), ' {} ')]"
+ARTICLE = "{}-sibling::div[contains(concat(' ', normalize-space(@class), ' '), ' article ')][1]"
 
 
 class IrActionsReport(models.Model):
@@ -59,6 +62,34 @@ class IrActionsReport(models.Model):
             paperformat, landscape, specific_paperformat_args, set_viewport_size
         )
         return self._relance_run_parallel(documents, args, header, footer)
+
+    def _prepare_html(self, html, report_model=False):
+        """A wkhtmltopdf built without the patched Qt (Debian's) ignores the header and
+        footer Odoo prints apart from the body: invoices and letters would lose the company's
+        name, address and legal details, which French law requires on them. With such a
+        build, each document's header and footer are put at the top and bottom of its body."""
+        if not ir_actions_report._wkhtml().is_patched_qt:
+            html = self._relance_inline_header_footer(html)
+        return super()._prepare_html(html, report_model=report_model)
+
+    def _relance_inline_header_footer(self, html):
+        root = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(encoding="utf-8"))
+        for block, side in (("header", "following"), ("footer", "preceding")):
+            for node in root.xpath(LAYOUT_BLOCK.format(block)):
+                article = node.xpath(ARTICLE.format(side))
+                if not article:
+                    continue
+                # renamed, or Odoo would take it out of the body again
+                classes = node.get("class").split()
+                node.set("class", " ".join(f"o_relance_{c}" if c == block else c for c in classes))
+                # the page numbers are only filled in a separate header or footer
+                for counter in node.xpath(".//span[@class='page' or @class='topage']/.."):
+                    counter.drop_tree()
+                if block == "header":
+                    article[0].insert(0, node)
+                else:
+                    article[0].append(node)
+        return lxml.html.tostring(root, encoding="unicode")
 
     def _relance_merge_bodies(self, bodies):
         document = lxml.html.document_fromstring(bodies[0])

@@ -87,3 +87,35 @@ class TestInvoicePdfs(RelanceCommon):
             pages = self._pages(invoice.invoice_pdf_report_id)
             self.assertEqual(len(pages), 1)
             self.assertIn(invoice.name, pages[0])
+
+    def test_company_identity_printed_without_patched_qt(self):
+        """Debian's wkhtmltopdf ignores the separate header and footer: the company's name
+        and address are printed in each invoice's body instead."""
+        self.company.write({"street": "7 rue des Créanciers", "zip": "69001", "city": "Lyon"})
+        invoices = self._relance_invoice(self.customer_b2b, 100.0, DUE) | self._relance_invoice(
+            self.customer_b2c, 200.0, DUE
+        )
+        unpatched = ir_actions_report._wkhtml()._replace(is_patched_qt=False)
+        with patch.object(ir_actions_report, "_wkhtml", lambda: unpatched):
+            self._store(invoices)
+        for invoice in invoices:
+            text = self._pages(invoice.invoice_pdf_report_id)[0]
+            self.assertIn("7 rue des Créanciers", text)
+            self.assertIn(invoice.name, text)
+            self.assertNotIn("Page /", text)  # no empty page counter
+
+    def test_header_kept_apart_with_patched_qt(self):
+        invoice = self._relance_invoice(self.customer_b2b, 100.0, DUE)
+        self.company.street = "7 rue des Créanciers"
+        report = self.env["ir.actions.report"]
+        html = report._render_qweb_html("account.report_invoice", invoice.ids)[0]
+        patched = ir_actions_report._wkhtml()._replace(is_patched_qt=True)
+        with patch.object(ir_actions_report, "_wkhtml", lambda: patched):
+            bodies, _ids, header, _footer, _args = report._prepare_html(html)
+        self.assertIn("7 rue des Créanciers", header)
+        self.assertNotIn("7 rue des Créanciers", bodies[0])
+        unpatched = patched._replace(is_patched_qt=False)
+        with patch.object(ir_actions_report, "_wkhtml", lambda: unpatched):
+            bodies, _ids, header, _footer, _args = report._prepare_html(html)
+        self.assertNotIn("7 rue des Créanciers", header)
+        self.assertIn("7 rue des Créanciers", bodies[0])
