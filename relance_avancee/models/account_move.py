@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
@@ -376,6 +377,7 @@ class AccountMove(models.Model):
         rate_model = self.env["relance.rate"]
         table = rate_model._rate_table()
         notices = invoices._relance_notice_dates()
+        settled = invoices._relance_settlements()
         eur = self.env.ref("base.EUR")
         result = {}
         for move in invoices:
@@ -392,7 +394,7 @@ class AccountMove(models.Model):
                         return rate_model._rate_at(table, "legal_professional", half_year)
 
                     values["interest"], values["warning"] = move._relance_interest(
-                        principal, start, date, rate_for
+                        principal, start, date, rate_for, settled[move.id]
                     )
             elif late:
 
@@ -403,7 +405,7 @@ class AccountMove(models.Model):
                     return None if ecb is None else ecb + 10.0
 
                 values["interest"], values["warning"] = move._relance_interest(
-                    principal, move.invoice_date_due, date, rate_for
+                    principal, move.invoice_date_due, date, rate_for, settled[move.id]
                 )
                 if company.relance_claim_indemnity:
                     values["indemnity"] = eur._convert(
@@ -415,17 +417,21 @@ class AccountMove(models.Model):
             result[move.id] = values
         return result
 
-    def _relance_interest(self, principal, start, end, rate_for):
-        """Interest on ``principal`` for the days after ``start`` up to ``end``, each
-        half-year at its own rate: (amount, warning). A half-year without a rate gives no
-        figure rather than a wrong one."""
+    def _relance_interest(self, principal, start, end, rate_for, settlements=()):
+        """Interest for the days after ``start`` up to ``end``, each half-year at its own
+        rate: (amount, warning). The base of each day is what was still due that day:
+        ``principal`` (what is due now) plus the ``settlements`` (date, amount) paid or
+        credited from that day on. A half-year without a rate gives no figure rather than a
+        wrong one."""
         self.ensure_one()
+        cuts = sorted({day for day, _amount in settlements if start < day < end})
         total, day = 0.0, fields.Date.add(start, days=1)
         while day <= end:
             first_half = day.month <= 6
             half_start = day.replace(month=1 if first_half else 7, day=1)
             half_end = day.replace(month=6, day=30) if first_half else day.replace(day=31, month=12)
-            segment_end = min(end, half_end)
+            segment_end = min([end, half_end] + [cut for cut in cuts if cut >= day])
+            base = principal + sum(amount for paid, amount in settlements if paid >= day)
             rate = rate_for(half_start)
             if rate is None:
                 return 0.0, self.env._(
@@ -434,9 +440,26 @@ class AccountMove(models.Model):
                     date=half_start,
                 )
             days = (segment_end - day).days + 1
-            total += principal * rate / 100.0 * days / 365.0
+            total += base * rate / 100.0 * days / 365.0
             day = fields.Date.add(segment_end, days=1)
         return self.company_id.currency_id.round(total), False
+
+    def _relance_settlements(self):
+        """{invoice id: [(date, amount in company currency)]}: the payments and credit
+        notes reconciled with these invoices, by day, in one query."""
+        groups = (
+            self.env["account.partial.reconcile"]
+            .sudo()
+            ._read_group(
+                [("debit_move_id.move_id", "in", self.ids)],
+                ["debit_move_id", "max_date:day"],
+                ["amount:sum"],
+            )
+        )
+        result = defaultdict(list)
+        for line, day, amount in groups:
+            result[line.move_id.id].append((day, amount))
+        return result
 
     def _relance_notice_dates(self):
         """{invoice id: date of its first formal notice sent}, in one query."""

@@ -76,6 +76,18 @@ class TestLegal(RelanceCommon):
         self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 30.39)
         self.assertEqual(self._amounts(invoice, date(2026, 2, 28))["indemnity"], 0.0)
 
+    def test_partial_payment_lowers_the_base_from_its_date(self):
+        invoice = self._relance_invoice(self.customer_b2b, 10000.0, date(2025, 6, 15))
+        self._pay(invoice, 4000.0, date(2025, 7, 15))
+        amounts = self._amounts(invoice, date(2025, 8, 14))
+        # 10000 x 0.1315 x 15 (H1) + 10000 x 0.1215 x 15 (1-15 July) + 6000 x 0.1215 x 30
+        # = (19725 + 18225 + 21870) / 365 = 163.890
+        self.assertAlmostEqual(amounts["interest"], 163.89, places=2)
+        self.assertAlmostEqual(amounts["principal"], 6000.0)
+        # before the payment, the whole amount bears interest:
+        # 10000 x (0.1315 x 15 + 0.1215 x 10) / 365 = 87.329
+        self.assertAlmostEqual(self._amounts(invoice, date(2025, 7, 10))["interest"], 87.33, 2)
+
     def test_missing_rate_gives_no_figure(self):
         self.env["relance.rate"].search([("rate_type", "=", "ecb")]).unlink()
         invoice = self._relance_invoice(self.customer_b2b, 1000.0, date(2025, 6, 15))
