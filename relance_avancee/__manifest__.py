@@ -35,6 +35,7 @@
     ],
     "demo": ["demo/relance_demo.xml"],
     "assets": {
+        "web.assets_backend": ["relance_avancee/static/src/**/*"],
         "web.assets_tests": ["relance_avancee/static/tests/tours/*.js"],
     },
     "post_init_hook": "post_init_hook",

@@ -23,3 +23,4 @@ from . import relance_channel_call
 from . import relance_channel_sms
 from . import relance_channel_letter
 from . import relance_dashboard
+from . import mail_activity

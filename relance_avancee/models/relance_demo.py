@@ -375,7 +375,7 @@ class RelanceDemo(models.AbstractModel):
         agency = self.env["res.partner"].create(
             {"name": agency_name, "is_company": True, "city": "Marseille"}
         )
-        self.env["relance.handover"].with_context(relance_no_pdf=True).create(
+        self.env["relance.handover"].with_context(relance_handover_without_pdf=True).create(
             {"partner_id": partner.id, "agency_id": agency.id, "note": note}
         ).action_confirm()
 

@@ -179,6 +179,21 @@ class TestChannels(RelanceCommon):
         self._log(history, "wrong_number")
         self.assertEqual(history.state, "failed")
 
+    def test_call_marked_done_from_its_activity(self):
+        invoice = self._relance_invoice(self.customer_b2b, 900.0, date(2026, 2, 26))
+        history = self._action(self.customer_b2b, self.policy_b2b, "call", invoice)
+        activity = history.activity_id
+        self.assertEqual(activity.relance_call_id, history)
+        # the web client learns which activities are dunning calls (Log the call button)
+        data = activity.with_user(self.accountant).activity_format()["mail.activity"]
+        self.assertTrue(data[0]["relance_is_call"])
+        activity.with_user(self.accountant).action_feedback(feedback="Spoke to the CFO")
+        self.assertEqual(history.state, "done")
+        self.assertEqual(history.call_outcome, "reached")
+        self.assertIn("Spoke to the CFO", history.message_ids[0].body)
+        other = self.customer_b2b.activity_schedule("mail.mail_activity_data_call")
+        self.assertFalse(other.relance_is_call)
+
     # SMS ---------------------------------------------------------------------------------
 
     def test_sms_to_mobiles_only(self):

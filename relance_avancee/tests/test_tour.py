@@ -53,17 +53,19 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         other_line = run.line_ids.filtered(lambda line: line.partner_id == other)
         self.assertEqual(other_line.state, "excluded")
 
-    def test_log_call_tour(self):
-        today = fields.Date.today()
+    def _call_action(self, name, amount):
+        """A customer of the accountant with an invoice 15 days late and its call planned."""
         customer = self.env["res.partner"].create(
             {
-                "name": "Tour Call SARL",
+                "name": name,
                 "is_company": True,
                 "phone": "04 72 10 20 30",
                 "country_id": self.env.ref("base.fr").id,
+                "relance_user_id": self.accountant.id,
             }
         )
-        invoice = self._relance_invoice(customer, 1200.0, fields.Date.add(today, days=-15))
+        due = fields.Date.add(fields.Date.today(), days=-15)
+        invoice = self._relance_invoice(customer, amount, due)
         level = self.policy_b2b.level_ids.filtered(
             lambda lv: "call" in lv.channel_ids.mapped("code")
         )[:1]
@@ -74,12 +76,16 @@ class TestRelanceTours(RelanceCommon, HttpCase):
                 "contact_id": customer.id,
                 "level_id": level.id,
                 "channel": "call",
-                "amount_due": 1200.0,
-                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": 1200.0})],
+                "amount_due": amount,
+                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": amount})],
             }
         )
         history._execute()
         self.assertTrue(history.activity_id)
+        return history, invoice
+
+    def test_log_call_tour(self):
+        history, invoice = self._call_action("Tour Call SARL", 1200.0)
         self.start_tour(
             f"/odoo/action-relance_avancee.relance_history_action/{history.id}",
             "relance_log_call_tour",
@@ -88,8 +94,21 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         self.assertEqual(history.state, "done")
         promise = invoice.relance_promise_ids
         self.assertEqual(promise.amount, 1200.0)
-        self.assertEqual(promise.date, fields.Date.add(today, days=7))
+        self.assertEqual(promise.date, fields.Date.add(fields.Date.today(), days=7))
         self.assertEqual(invoice.relance_state, "paused")
+
+    def test_activity_log_call_tour(self):
+        history, invoice = self._call_action("Tour Activity SARL", 800.0)
+        activity = history.activity_id
+        self.start_tour(
+            f"/odoo/res.partner/{history.partner_id.id}",
+            "relance_activity_log_call_tour",
+            login=self.accountant.login,
+        )
+        self.assertEqual(history.state, "done")
+        self.assertEqual(history.call_outcome, "promise")
+        self.assertEqual(invoice.relance_promise_ids.amount, 800.0)
+        self.assertFalse(activity.exists() and activity.active)
 
     def test_dashboard_tour(self):
         today = fields.Date.today()

@@ -65,7 +65,9 @@ class RelanceCallLog(models.TransientModel):
         history.message_post(body=body)
         history.partner_id._message_log(body=body)
         if history.activity_id:
-            history.activity_id.sudo().action_feedback(feedback=self.note or label)
+            history.activity_id.sudo().with_context(relance_call_logged=True).action_feedback(
+                feedback=self.note or label
+            )
         history.call_outcome = self.outcome
         return getattr(self, f"_after_{self.outcome}")(history)
 

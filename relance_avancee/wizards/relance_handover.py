@@ -80,7 +80,7 @@ class RelanceHandover(models.TransientModel):
 
     def _bundle(self, partner, moves, histories):
         missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
-        if missing and not self.env.context.get("relance_no_pdf"):
+        if missing and not self.env.context.get("relance_handover_without_pdf"):
             missing._relance_store_invoice_pdfs()
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
