@@ -69,6 +69,9 @@ class AccountMove(models.Model):
     relance_history_line_ids = fields.One2many(
         "relance.history.line", "move_id", "Dunning history", readonly=True
     )
+    relance_reminder_count = fields.Integer(
+        "Reminders sent", compute="_compute_relance_reminder_count"
+    )
     relance_run_line_ids = fields.Many2many(
         "relance.run.line",
         "relance_run_line_move_rel",
@@ -339,6 +342,17 @@ class AccountMove(models.Model):
         attachments = self.env["ir.attachment"].sudo().create(vals_list)
         self.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
         return attachments
+
+    def _compute_relance_reminder_count(self):
+        counts = dict(
+            self.env["relance.history.line"]
+            .sudo()
+            ._read_group(
+                [("move_id", "in", self.ids), ("state", "=", "done")], ["move_id"], ["__count"]
+            )
+        )
+        for move in self:
+            move.relance_reminder_count = counts.get(move, 0)
 
     @api.depends("invoice_date_due", "payment_state")
     def _compute_relance_days_overdue(self):

@@ -69,9 +69,26 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
         return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
     def test_portal_contest_and_isolation(self):
+        level = self.policy_b2c.level_ids.filtered(lambda lv: lv.offset_days > 0)[:1]
+        self.env["relance.history"].create(
+            {
+                "company_id": self.invoice_a.company_id.id,
+                "partner_id": self.portal_a.partner_id.id,
+                "contact_id": self.portal_a.partner_id.id,
+                "level_id": level.id,
+                "channel": "email",
+                "state": "done",
+                "amount_due": 700.0,
+                "line_ids": [
+                    Command.create({"move_id": self.invoice_a.id, "amount_residual": 700.0})
+                ],
+            }
+        )
         self.authenticate("relance_portal_a", "relance_portal_a")
         listing = self.url_open("/my/invoices").text
         self.assertIn("20 days late", listing)
+        self.assertIn("Reminders sent: 1", listing)
+        self.assertIn(level.name, self.url_open(f"/my/invoices/{self.invoice_a.id}").text)
         page = self.url_open(f"/my/invoices/{self.invoice_a.id}").text
         self.assertIn("Contest this invoice", page)
         self.assertIn("Ask for a payment plan", page)
