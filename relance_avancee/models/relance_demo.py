@@ -207,6 +207,9 @@ DEMO_HANDOVER = (
 
 
 # (customer, share of the invoice paid, days after its last reminder)
+# a customer who signs in to the portal: (customer, login and password)
+DEMO_PORTAL = ("Hôtel du Parc SAS", "portail")
+
 DEMO_PAYMENTS = [
     ("Hôtel du Parc SAS", 1.0, 4),
     ("Transports Lefèvre SAS", 0.5, 1),
@@ -285,6 +288,7 @@ class RelanceDemo(models.AbstractModel):
         self._load_payments(invoices, today)
         self._load_paid_history(invoices.partner_id, today)
         self._load_handover(invoices)
+        self._load_portal_user(company, invoices)
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
@@ -378,6 +382,22 @@ class RelanceDemo(models.AbstractModel):
         self.env["relance.handover"].with_context(relance_handover_without_pdf=True).create(
             {"partner_id": partner.id, "agency_id": agency.id, "note": note}
         ).action_confirm()
+
+    @api.model
+    def _load_portal_user(self, company, invoices):
+        """A customer with portal access, to see the dunning from the customer's side."""
+        name, login = DEMO_PORTAL
+        partner = invoices.partner_id.filtered(lambda p: p.name == name)
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "login": login,
+                "password": login,
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "group_ids": [Command.set(self.env.ref("base.group_portal").ids)],
+            }
+        )
 
     @api.model
     def _load_payments(self, invoices, today):

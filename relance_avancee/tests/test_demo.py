@@ -1,7 +1,11 @@
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.relance_avancee.models.relance_demo import DEMO_CUSTOMERS, DEMO_HANDOVER
+from odoo.addons.relance_avancee.models.relance_demo import (
+    DEMO_CUSTOMERS,
+    DEMO_HANDOVER,
+    DEMO_PORTAL,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -66,3 +70,15 @@ class TestDemo(TransactionCase):
         self.assertTrue(run.line_ids)
         partial = self.invoices.filtered(lambda m: m.payment_state == "partial")
         self.assertTrue(partial)
+
+    def test_portal_customer_sees_own_overdue_invoices(self):
+        name, login = DEMO_PORTAL
+        user = self.env["res.users"].search([("login", "=", login)])
+        self.assertTrue(user._is_portal())
+        self.env["res.users"].with_user(user)._check_credentials(
+            {"login": login, "password": login, "type": "password"}, {"interactive": True}
+        )
+        visible = self.env["account.move"].with_user(user).search([])
+        own = self.invoices.filtered(lambda m: m.partner_id.name == name)
+        self.assertEqual(visible.filtered(lambda m: m.move_type == "out_invoice"), own)
+        self.assertTrue(own.filtered(lambda m: m.relance_days_overdue and m.relance_reminder_count))

@@ -7,11 +7,18 @@ const base = process.argv[4] || "http://127.0.0.1:8069";
         executablePath: "/usr/bin/chromium",
         args: ["--no-sandbox"],
     });
-    const page = await browser.newPage({viewport: {width: 1400, height: 860}});
-    await page.goto(base + "/web/login");
-    await page.fill("input[name=login]", "admin");
-    await page.fill("input[name=password]", "admin");
-    await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+    const login = async (user) => {
+        const page = await browser.newPage({viewport: {width: 1400, height: 860}});
+        await page.goto(base + "/web/login");
+        await page.fill("input[name=login]", user);
+        await page.fill("input[name=password]", user);
+        await Promise.all([
+            page.waitForNavigation(),
+            page.click("button[type=submit]"),
+        ]);
+        return page;
+    };
+    const page = await login("admin");
     const shots = [
         [
             "todo",
@@ -46,6 +53,12 @@ const base = process.argv[4] || "http://127.0.0.1:8069";
         await page.screenshot({path: `${out}/screenshot_${name}.png`});
         console.log("shot", name);
     }
+    // a customer of the demo signed in to the portal (relance_demo.DEMO_PORTAL)
+    const customer = await login("portail");
+    await customer.goto(base + "/my/invoices");
+    await customer.waitForSelector(".o_relance_reminders", {timeout: 30000});
+    await customer.screenshot({path: `${out}/screenshot_portal_list.png`});
+    console.log("shot portal_list");
     await browser.close();
 })().catch((e) => {
     console.error(e);
