@@ -19,7 +19,9 @@ class RelancePortal(PortalAccount):
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
-        values["relance_dispute_reasons"] = DISPUTE_REASONS
+        values["relance_dispute_reasons"] = (
+            request.env["relance.dispute"]._fields["reason"]._description_selection(request.env)
+        )
         values["relance_history"] = (
             invoice.sudo()
             .relance_history_line_ids.filtered(lambda line: line.state == "done")

@@ -538,13 +538,24 @@ class AccountMove(models.Model):
             moves.relance_prescription_alerted = days
 
     def _relance_controller(self):
+        """Who follows the invoice's dunning: the customer's credit controller, else the
+        salesperson, the policy's default user, the invoice's author. Never a portal
+        customer nor OdooBot (the current user of portal requests and crons): the
+        administrator when nobody else qualifies."""
         self.ensure_one()
-        partner = self.commercial_partner_id
-        return (
-            partner.relance_user_id
-            or self.invoice_user_id
-            or self.relance_policy_id.default_user_id
-            or self.env.user
+        candidates = (
+            self.commercial_partner_id.relance_user_id,
+            self.invoice_user_id,
+            self.relance_policy_id.default_user_id,
+            self.create_uid,
+        )
+        return next(
+            (
+                user
+                for user in candidates
+                if user.active and user._is_internal() and not user._is_superuser()
+            ),
+            self.env.ref("base.user_admin"),
         )
 
     def write(self, vals):
@@ -631,16 +642,18 @@ class AccountMove(models.Model):
     # relance_payment_plan.py)
     # ------------------------------------------------------------------------------------
 
-    def _relance_open_dispute(self, reason, description=""):
-        return self.env["relance.dispute"].create(
-            {
-                "partner_id": self.commercial_partner_id[:1].id,
-                "company_id": self.company_id[:1].id,
-                "move_ids": [Command.set(self.ids)],
-                "reason": reason,
-                "description": description,
-            }
-        )
+    def _relance_open_dispute(self, reason, description="", user=None):
+        """A dispute over these invoices, followed by ``user`` (default: the current one)."""
+        vals = {
+            "partner_id": self.commercial_partner_id[:1].id,
+            "company_id": self.company_id[:1].id,
+            "move_ids": [Command.set(self.ids)],
+            "reason": reason,
+            "description": description,
+        }
+        if user:
+            vals["user_id"] = user.id
+        return self.env["relance.dispute"].create(vals)
 
     def _relance_promise(self, date, amount, note=""):
         return self.env["relance.promise"].create(
@@ -654,15 +667,18 @@ class AccountMove(models.Model):
             }
         )
 
-    def _relance_request_payment_plan(self, note=""):
-        plan = self.env["relance.payment.plan"].create(
-            {
-                "partner_id": self.commercial_partner_id[:1].id,
-                "company_id": self.company_id[:1].id,
-                "move_ids": [Command.set(self.ids)],
-                "note": note,
-            }
-        )
+    def _relance_request_payment_plan(self, note="", user=None, **extra):
+        """A draft plan of these invoices, followed by ``user`` (default: the current one)."""
+        vals = {
+            "partner_id": self.commercial_partner_id[:1].id,
+            "company_id": self.company_id[:1].id,
+            "move_ids": [Command.set(self.ids)],
+            "note": note,
+            **extra,
+        }
+        if user:
+            vals["user_id"] = user.id
+        plan = self.env["relance.payment.plan"].create(vals)
         plan.action_compute_installments()
         return plan
 
@@ -713,13 +729,26 @@ class AccountMove(models.Model):
     # Customer portal (controllers/portal.py checks the access, then calls these as sudo)
     # ------------------------------------------------------------------------------------
 
+    def _relance_portal_answerable(self):
+        """An invoice the customer still has to pay: it may be contested or spread."""
+        self.ensure_one()
+        return self._relance_is_candidate() and self.payment_state in ("not_paid", "partial")
+
+    def _relance_pending_plan(self):
+        """The draft or running payment plan of the invoice, if any."""
+        self.ensure_one()
+        return self.env["relance.payment.plan"].search(
+            [("move_ids", "in", self.ids), ("state", "in", ("draft", "running"))], limit=1
+        )
+
     def _relance_portal_contest(self, author, reason, message):
         """The customer contests the invoice: a dispute pauses its reminders and the credit
         controller gets an activity. Contesting it again changes nothing."""
         self.ensure_one()
-        if self.relance_dispute or not self._relance_is_candidate():
+        if self.relance_dispute or not self._relance_portal_answerable():
             return self.env["relance.dispute"]
-        dispute = self._relance_open_dispute(reason, message)
+        controller = self._relance_controller()
+        dispute = self._relance_open_dispute(reason, message, user=controller)
         self._relance_portal_notify(
             author,
             self.env._("Invoice contested by the customer: %(message)s", message=message),
@@ -730,15 +759,14 @@ class AccountMove(models.Model):
 
     def _relance_portal_plan_request(self, author, message):
         """The customer asks for a payment plan: a draft plan of the invoice for the credit
-        controller to accept (confirm) or decline (cancel)."""
+        controller to accept (confirm) or decline."""
         self.ensure_one()
-        pending = self.env["relance.payment.plan"].search(
-            [("move_ids", "in", self.ids), ("state", "in", ("draft", "running"))], limit=1
-        )
-        if pending or not self._relance_is_candidate():
+        pending = self._relance_pending_plan()
+        if pending or not self._relance_portal_answerable():
             return pending
-        plan = self._relance_request_payment_plan(message)
-        plan.requested_by_customer = True
+        plan = self._relance_request_payment_plan(
+            message, user=self._relance_controller(), requested_by_customer=True
+        )
         self._relance_portal_notify(
             author,
             self.env._("Payment plan requested by the customer: %(message)s", message=message),
@@ -754,5 +782,5 @@ class AccountMove(models.Model):
             body=body, author_id=author.id, message_type="comment", subtype_xmlid="mail.mt_comment"
         )
         record.activity_schedule(
-            "mail.mail_activity_data_todo", summary=summary, user_id=self._relance_controller().id
+            "mail.mail_activity_data_todo", summary=summary, user_id=record.user_id.id
         )

@@ -283,7 +283,8 @@ class RelanceDemo(models.AbstractModel):
         disputed = invoices.filtered(lambda m: m.partner_id.name == "Garage Moreau & Fils")[:1]
         first_due = min(invoices.mapped("invoice_date_due"))
         self._simulate_past_runs(company, first_due - timedelta(days=6), today - timedelta(days=1))
-        disputed._relance_open_dispute("not_delivered", "Livraison contestée")
+        dispute = disputed._relance_open_dispute("not_delivered", "Livraison contestée")
+        dispute.date_open = today - timedelta(days=9)
         self._load_settlements(invoices, today)
         self._load_payments(invoices, today)
         self._load_paid_history(invoices.partner_id, today)
@@ -358,7 +359,8 @@ class RelanceDemo(models.AbstractModel):
 
     @api.model
     def _load_settlements(self, invoices, today):
-        """A promise to pay agreed on the phone and a running payment plan."""
+        """A promise to pay agreed on the phone, a running payment plan and a customer's
+        request for one."""
 
         def of(name):
             return invoices.filtered(lambda m: m.partner_id.name == name)
@@ -368,6 +370,11 @@ class RelanceDemo(models.AbstractModel):
         )
         plan = of("Nicolas Petit")._relance_request_payment_plan("Paiement en 3 fois accepté.")
         plan.action_confirm()
+        # a request from the portal, for the accountant to accept or decline
+        requester = of("Léa Bonnet")[:1]
+        requester._relance_portal_plan_request(
+            requester.partner_id, "Pourriez-vous m'accorder un paiement en deux fois ?"
+        )
 
     @api.model
     def _load_handover(self, invoices):

@@ -1,4 +1,5 @@
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -9,6 +10,7 @@ PLAN_STATES = [
     ("done", "Paid"),
     ("broken", "Broken"),
     ("cancelled", "Cancelled"),
+    ("declined", "Declined"),
 ]
 
 
@@ -54,7 +56,10 @@ class RelancePaymentPlan(models.Model):
     note = fields.Text()
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     requested_by_customer = fields.Boolean(
-        "Requested on the portal", readonly=True, help="To accept (confirm) or decline (cancel)."
+        "Requested on the portal", readonly=True, help="To accept (confirm) or decline."
+    )
+    decline_reason = fields.Text(
+        "Reason for declining", help="Written to the customer when the request is declined."
     )
 
     @api.depends("partner_id", "create_date")
@@ -105,9 +110,40 @@ class RelancePaymentPlan(models.Model):
         template = self.env.ref("relance_avancee.mail_template_payment_plan")
         for plan in self:
             plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self._close_request(self.env._("Request accepted: the plan is running."))
 
     def action_cancel(self):
         self._stop("cancelled")
+
+    def action_decline(self):
+        """Declines a customer's request: the customer is told on the invoice (portal and
+        email), with the reason given, and the invoices' reminders go on."""
+        plans = self.filtered(lambda p: p.state == "draft" and p.requested_by_customer)
+        if plans != self:
+            raise UserError(
+                self.env._("Only a draft plan requested by the customer can be declined.")
+            )
+        plans._stop("declined")
+        for plan in plans:
+            body = self.env._(
+                "We are sorry: we cannot accept your request for a payment plan. "
+                "The invoice remains due in full."
+            )
+            if plan.decline_reason:
+                body = Markup("%s<br/>%s") % (body, plan.decline_reason)
+            plan.move_ids.message_post(
+                body=body,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=plan.partner_id.ids,
+            )
+        plans._close_request(self.env._("Request declined."))
+
+    def _close_request(self, feedback):
+        """Marks done the activity of the customer's request, if any."""
+        self.filtered("requested_by_customer").activity_feedback(
+            ["mail.mail_activity_data_todo"], feedback=feedback
+        )
 
     @api.model
     def _cron_check(self, date):

@@ -52,6 +52,10 @@ class TestDemo(TransactionCase):
         self.assertTrue(self.invoices.filtered("relance_dispute"))
         self.assertTrue(self.env["relance.promise"].search([("state", "=", "open")]))
         self.assertTrue(self.env["relance.payment.plan"].search([("state", "=", "running")]))
+        request = self.env["relance.payment.plan"].search([("state", "=", "draft")])
+        self.assertTrue(request.requested_by_customer)
+        self.assertTrue(request.activity_ids, "the accountant has the request to answer")
+        self.assertGreater(self.invoices.relance_dispute_ids.age_days, 0)
         handed_over = self.customers.filtered(lambda p: p.name == DEMO_HANDOVER[0])
         self.assertEqual(handed_over.relance_handover_partner_id.name, DEMO_HANDOVER[1])
         self.assertTrue(

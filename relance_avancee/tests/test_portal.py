@@ -1,7 +1,7 @@
 import re
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import RelanceCommon
@@ -37,23 +37,80 @@ class TestPortalSettlements(PortalCustomers, RelanceCommon):
         with self.assertRaises(AccessError):
             self.invoice_b.with_user(self.portal_a).check_access("read")
 
+    def _as_portal(self, invoice, user):
+        """The invoice as the portal controller hands it over: sudo, current user the
+        customer."""
+        return invoice.with_user(user).sudo()
+
     def test_contest_and_plan_request(self):
         partner = self.portal_a.partner_id
-        dispute = self.invoice_a._relance_portal_contest(partner, "amount", "Price not agreed")
+        invoice_a = self._as_portal(self.invoice_a, self.portal_a)
+        dispute = invoice_a._relance_portal_contest(partner, "amount", "Price not agreed")
         self.assertEqual(dispute.move_ids, self.invoice_a)
         self.assertEqual(self.invoice_a.relance_state, "paused")
+        # followed by the salesperson, not by the customer who opened it
+        self.assertEqual(dispute.user_id, self.invoice_a.invoice_user_id)
+        self.assertTrue(dispute.user_id._is_internal())
         self.assertEqual(
             dispute.activity_ids.summary, "Dispute opened by the customer on the portal"
         )
+        self.assertEqual(dispute.activity_ids.user_id, dispute.user_id)
         self.assertEqual(self.invoice_a.message_ids[0].author_id, partner)
-        self.assertFalse(self.invoice_a._relance_portal_contest(partner, "amount", "again"))
-        plan = self.invoice_b._relance_portal_plan_request(self.portal_b.partner_id, "3 times?")
+        self.assertFalse(invoice_a._relance_portal_contest(partner, "amount", "again"))
+        self.portal_b.partner_id.relance_user_id = self.accountant
+        invoice_b = self._as_portal(self.invoice_b, self.portal_b)
+        plan = invoice_b._relance_portal_plan_request(self.portal_b.partner_id, "3 times?")
         self.assertEqual(plan.state, "draft")
         self.assertTrue(plan.requested_by_customer)
+        self.assertEqual(plan.user_id, self.accountant)
+        self.assertEqual(plan.activity_ids.user_id, self.accountant)
         self.assertEqual(plan.installment_ids.mapped("amount"), [100.0, 100.0, 100.0])
-        self.assertEqual(
-            self.invoice_b._relance_portal_plan_request(self.portal_b.partner_id, ""), plan
+        self.assertEqual(invoice_b._relance_portal_plan_request(self.portal_b.partner_id, ""), plan)
+
+    def test_controller_is_never_the_customer_nor_odoobot(self):
+        """An invoice without salesperson, created by OdooBot (an import, a cron), read
+        by its customer on the portal: the administrator follows it."""
+        self.invoice_a.invoice_user_id = False
+        self.env.cr.execute(
+            "UPDATE account_move SET create_uid = 1 WHERE id = %s", [self.invoice_a.id]
         )
+        self.invoice_a.invalidate_recordset(["create_uid"])
+        controller = self._as_portal(self.invoice_a, self.portal_a)._relance_controller()
+        self.assertEqual(controller, self.env.ref("base.user_admin"))
+        self.invoice_a.invoice_user_id = self.accountant
+        self.assertEqual(self.invoice_a._relance_controller(), self.accountant)
+
+    def test_paid_invoice_and_credit_note_cannot_be_answered(self):
+        partner = self.portal_a.partner_id
+        self._pay(self.invoice_a, 700.0, fields.Date.today())
+        self.assertEqual(self.invoice_a.payment_state, "paid")
+        refund = self._relance_invoice(partner, 50.0, fields.Date.today(), move_type="out_refund")
+        for move in self.invoice_a | refund:
+            self.assertFalse(move._relance_portal_contest(partner, "amount", "Too late"))
+            self.assertFalse(move._relance_portal_plan_request(partner, "Too late"))
+        self.assertFalse(self.env["relance.dispute"].search([("partner_id", "=", partner.id)]))
+
+    def test_plan_request_accepted_or_declined(self):
+        partner_b = self.portal_b.partner_id
+        plan = self.invoice_b._relance_portal_plan_request(partner_b, "3 times?")
+        plan.decline_reason = "Your account already had a broken plan."
+        plan.action_decline()
+        self.assertEqual(plan.state, "declined")
+        self.assertFalse(plan.activity_ids, "the request's activity is done")
+        answer = self.invoice_b.message_ids[0]
+        self.assertIn("we cannot accept your request", str(answer.body))
+        self.assertIn("already had a broken plan", str(answer.body))
+        self.assertIn(partner_b, answer.partner_ids, "the customer is notified")
+        self.assertFalse(self.invoice_b.relance_payment_plan_id)
+        # a new request is possible, and accepting it closes its activity as well
+        plan = self.invoice_b._relance_portal_plan_request(partner_b, "2 times then?")
+        self.assertEqual(plan.state, "draft")
+        plan.action_confirm()
+        self.assertEqual(plan.state, "running")
+        self.assertFalse(plan.activity_ids)
+        self.assertEqual(self.invoice_b.relance_payment_plan_id, plan)
+        with self.assertRaises(UserError):
+            plan.action_decline()
 
 
 @tagged("post_install", "-at_install", "relance_tour")
