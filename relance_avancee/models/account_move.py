@@ -293,7 +293,7 @@ class AccountMove(models.Model):
             ):
                 move.relance_warning = self.env._(
                     "No dunning policy applies: create a policy for this customer type "
-                    "in Accounting > Configuration > Dunning."
+                    "in Invoicing > Configuration > Dunning."
                 )
             else:
                 move.relance_warning = False
@@ -450,7 +450,7 @@ class AccountMove(models.Model):
             if rate is None:
                 return 0.0, self.env._(
                     "No reference rate entered for the half-year starting %(date)s: "
-                    "add it in Accounting > Configuration > Dunning > Interest rates.",
+                    "add it in Invoicing > Configuration > Dunning > Interest rates.",
                     date=half_start,
                 )
             days = (segment_end - day).days + 1

@@ -3,7 +3,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 KPI_KEYS = [
     "dso",
@@ -69,7 +69,7 @@ class RelanceDashboard(models.TransientModel):
                 return "—"
             if key == "handed_over":
                 return self.currency_id.format(value)
-            return f"{value:,.1f}" if isinstance(value, float) else str(value)
+            return formatLang(self.env, value, digits=1) if isinstance(value, float) else str(value)
 
         rows = Markup("").join(
             Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
@@ -80,6 +80,10 @@ class RelanceDashboard(models.TransientModel):
             "<table class='table table-sm'><thead><tr><th>%s</th><th class='text-end'>%s</th>"
             "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
         ) % (self.env._("Indicator"), self.env._("Period"), self.env._("Previous period"), rows)
+
+    def _percent(self, rate):
+        """A rate in the user's language: 13.8 % in English, 13,8 % in French."""
+        return f"{formatLang(self.env, rate, digits=1)}\N{NO-BREAK SPACE}%"
 
     def _kpi_labels(self):
         labels = [
@@ -103,7 +107,7 @@ class RelanceDashboard(models.TransientModel):
             Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>")
             % (level.display_name, channels.get(channel), self.currency_id.format(reminded))
             + Markup("<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
-            % (self.currency_id.format(recovered), f"{rate:.1f} %")
+            % (self.currency_id.format(recovered), self._percent(rate))
             for level, channel, reminded, recovered, rate in rows
         )
         return Markup(

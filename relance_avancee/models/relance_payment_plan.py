@@ -7,9 +7,9 @@ from odoo.exceptions import UserError
 PLAN_STATES = [
     ("draft", "Draft"),
     ("running", "Running"),
-    ("done", "Paid"),
-    ("broken", "Broken"),
-    ("cancelled", "Cancelled"),
+    ("done", "Paid off"),
+    ("broken", "Defaulted"),
+    ("cancelled", "Abandoned"),
     ("declined", "Declined"),
 ]
 

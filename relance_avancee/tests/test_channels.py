@@ -249,7 +249,7 @@ class TestChannels(RelanceCommon):
         notice = self._action(self.customer_b2b, self.policy_b2b, "notice", invoices)
         notice.registered_letter_number = "1A 234 567 8901 2"
         html = self._html(notice)
-        self.assertIn("Mise en demeure", html)
+        self.assertIn("Formal notice to pay", html)
         self.assertIn("injonction de payer", html)
         self.assertIn("1A 234 567 8901 2", html)
         amounts = invoices._relance_legal_amounts(FRIDAY)

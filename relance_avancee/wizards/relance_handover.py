@@ -9,10 +9,11 @@ from odoo.exceptions import UserError
 
 
 class RelanceHandover(models.TransientModel):
-    """ "Transmettre au contentieux": the customer's automatic reminders stop and the file a
-    bailiff (commissaire de justice) or a collection agency needs is put together in one
-    ZIP attached to the customer: invoice PDFs, the history of the reminders, the call
-    notes, the letters and formal notices with their registered-letter proof."""
+    """Hand over to legal recovery ("transmettre au contentieux"): the customer's automatic
+    reminders stop and the file a bailiff (commissaire de justice) or a collection agency
+    needs is put together in one ZIP attached to the customer: invoice PDFs, the history of
+    the reminders, the call notes, the letters and formal notices with their
+    registered-letter proof."""
 
     _name = "relance.handover"
     _description = "Hand a customer over to legal recovery"
