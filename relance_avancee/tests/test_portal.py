@@ -175,6 +175,26 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
         self.assertFalse(
             self.env["relance.payment.plan"].search([("move_ids", "in", self.invoice_b.ids)])
         )
+        # its own plan request: the page says it is examined instead of offering the form
+        response = self.url_open(
+            f"/my/invoices/{self.invoice_a.id}/payment_plan",
+            data={"csrf_token": self._csrf(page), "message": "In 3 times"},
+        )
+        self.assertIn("Your request for a payment plan has been sent", response.text)
+        self.assertIn("being examined", response.text)
+        self.assertNotIn("Ask for a payment plan", response.text)
+        plan = self.env["relance.payment.plan"].search([("move_ids", "in", self.invoice_a.ids)])
+        self.assertTrue(plan.requested_by_customer)
+        # a paid invoice can no longer be contested nor spread, even by a forged form
+        paid = self._relance_invoice(self.portal_a.partner_id, 90.0, fields.Date.today())
+        self._pay(paid, 90.0, fields.Date.today())
+        paid._portal_ensure_token()
+        self.assertNotIn("Contest this invoice", self.url_open(paid.get_portal_url()).text)
+        self.url_open(
+            f"/my/invoices/{paid.id}/contest",
+            data={"csrf_token": self._csrf(page), "reason": "other", "message": "Forged"},
+        )
+        self.assertFalse(paid.relance_dispute)
 
     def test_portal_pay_online(self):
         """An overdue invoice keeps Odoo's online payment beside the dunning forms: the
