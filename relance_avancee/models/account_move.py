@@ -747,8 +747,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.relance_dispute or not self._relance_portal_answerable():
             return self.env["relance.dispute"]
-        controller = self._relance_controller()
-        dispute = self._relance_open_dispute(reason, message, user=controller)
+        dispute = self._relance_open_dispute(reason, message, user=self._relance_controller())
         self._relance_portal_notify(
             author,
             self.env._("Invoice contested by the customer: %(message)s", message=message),

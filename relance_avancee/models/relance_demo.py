@@ -206,10 +206,10 @@ DEMO_HANDOVER = (
 )
 
 
-# (customer, share of the invoice paid, days after its last reminder)
 # a customer who signs in to the portal: (customer, login and password)
 DEMO_PORTAL = ("Hôtel du Parc SAS", "portail")
 
+# (customer, share of the invoice paid, days after its last reminder)
 DEMO_PAYMENTS = [
     ("Hôtel du Parc SAS", 1.0, 4),
     ("Transports Lefèvre SAS", 0.5, 1),

@@ -131,12 +131,13 @@ class RelancePaymentPlan(models.Model):
             )
             if plan.decline_reason:
                 body = Markup("%s<br/>%s") % (body, plan.decline_reason)
-            plan.move_ids.message_post(
-                body=body,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                partner_ids=plan.partner_id.ids,
-            )
+            for move in plan.move_ids:
+                move.message_post(
+                    body=body,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                    partner_ids=plan.partner_id.ids,
+                )
         plans._close_request(self.env._("Request declined."))
 
     def _close_request(self, feedback):

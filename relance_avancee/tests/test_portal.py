@@ -93,14 +93,18 @@ class TestPortalSettlements(PortalCustomers, RelanceCommon):
     def test_plan_request_accepted_or_declined(self):
         partner_b = self.portal_b.partner_id
         plan = self.invoice_b._relance_portal_plan_request(partner_b, "3 times?")
+        # the accountant adds the customer's other invoice before answering
+        other = self._relance_invoice(partner_b, 120.0, fields.Date.today())
+        plan.move_ids = [Command.link(other.id)]
         plan.decline_reason = "Your account already had a broken plan."
         plan.action_decline()
         self.assertEqual(plan.state, "declined")
         self.assertFalse(plan.activity_ids, "the request's activity is done")
-        answer = self.invoice_b.message_ids[0]
-        self.assertIn("we cannot accept your request", str(answer.body))
-        self.assertIn("already had a broken plan", str(answer.body))
-        self.assertIn(partner_b, answer.partner_ids, "the customer is notified")
+        for invoice in self.invoice_b | other:
+            answer = invoice.message_ids[0]
+            self.assertIn("we cannot accept your request", str(answer.body))
+            self.assertIn("already had a broken plan", str(answer.body))
+            self.assertIn(partner_b, answer.partner_ids, "the customer is notified")
         self.assertFalse(self.invoice_b.relance_payment_plan_id)
         # a new request is possible, and accepting it closes its activity as well
         plan = self.invoice_b._relance_portal_plan_request(partner_b, "2 times then?")
