@@ -277,7 +277,12 @@ class RelanceDemo(models.AbstractModel):
             # and the notes of the simulated runs are written in French, like their levels
             self = self.with_context(lang="fr_FR")  # noqa: PLW0642
         company = self._demo_company()
-        self = self.with_company(company)  # noqa: PLW0642
+        # the administrator you log in as sells, follows the dunning and answers the
+        # customers (not OdooBot, who runs the module's installation)
+        admin = self.env.ref("base.user_admin").id
+        self = self.with_company(company).with_context(  # noqa: PLW0642
+            default_invoice_user_id=admin, default_user_id=admin
+        )
         today = fields.Date.context_today(self)
         invoices = self._create_invoices(company, today)
         disputed = invoices.filtered(lambda m: m.partner_id.name == "Garage Moreau & Fils")[:1]

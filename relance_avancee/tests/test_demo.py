@@ -48,6 +48,12 @@ class TestDemo(TransactionCase):
         self.assertTrue(self.actions.filtered(lambda h: h.state == "done" and h.channel == "sms"))
         self.assertTrue(self.actions.filtered(lambda h: h.reason), "no action explains a problem")
 
+    def test_followed_by_the_administrator(self):
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(self.invoices.invoice_user_id, admin)
+        plans = self.env["relance.payment.plan"].search([("partner_id", "in", self.customers.ids)])
+        self.assertEqual((plans.user_id | self.invoices.relance_dispute_ids.user_id), admin)
+
     def test_settlements_and_handover(self):
         self.assertTrue(self.invoices.filtered("relance_dispute"))
         self.assertTrue(self.env["relance.promise"].search([("state", "=", "open")]))
