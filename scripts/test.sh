@@ -18,10 +18,14 @@ echo "[test] linters: pre-commit (ruff, pylint-odoo mandatory checks, prettier) 
 lint_failed=0
 bash "$ROOT/scripts/lint.sh" >"$LOGS/lint.log" 2>&1 || { lint_failed=1; tail -n 40 "$LOGS/lint.log"; }
 
-echo "[test] creating database $DB with relance_avancee (log: $LOGS/install.log)"
+# As a user installs: invoices posted with accounting alone (scripts/preexisting_data.py),
+# then the module (tests/test_install_existing.py checks that they entered dunning).
+echo "[test] creating database $DB: accounting, invoices, then relance_avancee (log: $LOGS/install.log)"
 dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$DB" 2>/dev/null
-"$ODOO" -d "$DB" -i relance_avancee --stop-after-init --log-level=warn >"$LOGS/install.log" 2>&1
-if [ $? -ne 0 ] || grep -q " ERROR \| CRITICAL " "$LOGS/install.log"; then
+{ "$ODOO" -d "$DB" -i account --stop-after-init --log-level=warn &&
+  "$ODOO" shell -d "$DB" --no-http --log-level=warn <"$ROOT/scripts/preexisting_data.py" &&
+  "$ODOO" -d "$DB" -i relance_avancee --stop-after-init --log-level=warn; } >"$LOGS/install.log" 2>&1
+if [ $? -ne 0 ] || grep -q " ERROR \| CRITICAL \|Traceback" "$LOGS/install.log"; then
     grep -A20 " ERROR \| CRITICAL " "$LOGS/install.log" | head -60
     echo "0 passed, 1 failed"; echo "[test] the module does not install" >&2; exit 1
 fi

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from .res_partner import GRADE_PRIORITY
 
@@ -30,9 +31,32 @@ class RelanceEngine(models.AbstractModel):
         ]
 
     @api.model
+    def _backfill(self, companies, date=None):
+        """Brings the customer invoices of these companies into dunning in three set-based
+        statements: those that have no policy get their customer's (installing the module
+        on existing invoices, a policy created later); then the next level and date of the
+        posted ones that have none, and the state of them all, as the computes would set
+        them. Idempotent: a second call writes nothing."""
+        if not companies:
+            return
+        date = date or fields.Date.context_today(self)
+        moves = self.env["account.move"]
+        self.env.flush_all()
+        args = {"companies": tuple(companies.ids), "date": date}
+        self.env.cr.execute(SQL(BACKFILL_POLICY, **args))
+        self.env.cr.execute(SQL(BACKFILL_NEXT_LEVEL, **args))
+        self.env.cr.execute(SQL(BACKFILL_STATE, **args))
+        moves.invalidate_model(
+            ["relance_policy_id", "relance_next_level_id", "relance_next_date", "relance_state"]
+        )
+
+    @api.model
     def _refresh(self, date, companies):
         """Date-driven updates of the stored dunning fields: pre-reminders whose date has
-        passed give way to the next level, waiting invoices become to remind."""
+        passed give way to the next level, waiting invoices become to remind. Invoices
+        that no compute brought into dunning (a policy restored from the archive) are
+        brought in first."""
+        self._backfill(companies, date)
         moves = self.env["account.move"].with_context(relance_date=date)
         base = [
             ("move_type", "=", "out_invoice"),
@@ -200,3 +224,101 @@ class RelanceEngine(models.AbstractModel):
         for reason, reason_lines in skipped.grouped("reason").items():
             reason_lines.move_ids._relance_light_write({"relance_skip_reason": reason})
         return run
+
+
+# The SQL of _backfill, mirroring account.move's computes of the same fields (policy: the
+# customer's own for its company, else the company's first active policy of the customer's
+# type; next level: the first level after the current one, pre-due levels passed over once
+# the due date is past; state: _relance_state_at).
+BACKFILL_POLICY = """
+    WITH defaults AS (
+        SELECT DISTINCT ON (company_id, policy_type) id, company_id, policy_type
+          FROM relance_policy
+         WHERE active AND company_id IN %(companies)s
+         ORDER BY company_id, policy_type, sequence, id
+    ), target AS (
+        SELECT move.id, COALESCE(own.id, dflt.id) AS policy_id
+          FROM account_move move
+          JOIN res_partner partner ON partner.id = move.commercial_partner_id
+     LEFT JOIN relance_policy own
+            ON own.id = partner.relance_policy_id AND own.company_id = move.company_id
+     LEFT JOIN defaults dflt
+            ON dflt.company_id = move.company_id
+           AND dflt.policy_type = COALESCE(partner.relance_policy_type, 'b2b')
+         WHERE move.move_type = 'out_invoice'
+           AND move.company_id IN %(companies)s
+           AND move.relance_policy_id IS NULL
+    )
+    UPDATE account_move move
+       SET relance_policy_id = target.policy_id
+      FROM target
+     WHERE move.id = target.id AND target.policy_id IS NOT NULL
+"""
+
+BACKFILL_NEXT_LEVEL = """
+    WITH ranked AS (
+        SELECT level.id, level.policy_id, level.offset_days, level.min_days_since_previous,
+               ROW_NUMBER() OVER (
+                   PARTITION BY level.policy_id
+                   ORDER BY level.sequence, level.offset_days, level.id
+               ) AS rank
+          FROM relance_level level
+          JOIN relance_policy policy ON policy.id = level.policy_id
+         WHERE policy.company_id IN %(companies)s
+    ), target AS (
+        SELECT move.id, nxt.id AS level_id,
+               LEAST(
+                   GREATEST(move.invoice_date_due + nxt.offset_days,
+                            move.relance_last_date + nxt.min_days_since_previous),
+                   move.relance_escalate_date
+               ) AS next_date
+          FROM account_move move
+     LEFT JOIN ranked cur
+            ON cur.id = move.relance_level_id AND cur.policy_id = move.relance_policy_id
+     LEFT JOIN LATERAL (
+                SELECT lv.id, lv.offset_days, lv.min_days_since_previous
+                  FROM ranked lv
+                 WHERE lv.policy_id = move.relance_policy_id
+                   AND lv.rank > COALESCE(cur.rank, 0)
+                   AND NOT (lv.offset_days < 0 AND %(date)s > move.invoice_date_due)
+                 ORDER BY lv.rank
+                 LIMIT 1
+               ) nxt ON TRUE
+         WHERE move.move_type = 'out_invoice'
+           AND move.state = 'posted'
+           AND move.company_id IN %(companies)s
+           AND move.relance_policy_id IS NOT NULL
+           AND move.invoice_date_due IS NOT NULL
+           AND move.relance_next_level_id IS NULL
+    )
+    UPDATE account_move move
+       SET relance_next_level_id = target.level_id, relance_next_date = target.next_date
+      FROM target
+     WHERE move.id = target.id AND target.level_id IS NOT NULL
+"""
+
+BACKFILL_STATE = """
+    WITH target AS (
+        SELECT move.id,
+               CASE
+                   WHEN move.state != 'posted'
+                     OR move.payment_state IN ('paid', 'in_payment', 'reversed')
+                     OR ABS(move.amount_residual) < currency.rounding / 2 THEN 'closed'
+                   WHEN move.relance_handed_over THEN 'handed_over'
+                   WHEN move.relance_dispute
+                     OR move.relance_payment_plan_id IS NOT NULL
+                     OR move.relance_pause_until >= %(date)s THEN 'paused'
+                   WHEN move.relance_next_date <= %(date)s THEN 'to_remind'
+                   WHEN move.relance_level_id IS NOT NULL THEN 'waiting'
+                   ELSE 'not_due'
+               END AS state
+          FROM account_move move
+          JOIN res_currency currency ON currency.id = move.currency_id
+         WHERE move.move_type = 'out_invoice'
+           AND move.company_id IN %(companies)s
+    )
+    UPDATE account_move move
+       SET relance_state = target.state
+      FROM target
+     WHERE move.id = target.id AND move.relance_state IS DISTINCT FROM target.state
+"""

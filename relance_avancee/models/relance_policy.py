@@ -63,6 +63,13 @@ class RelancePolicy(models.Model):
         "CHECK(grace_days >= 0)", "Grace days cannot be negative."
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        # invoices left without a policy (no policy of their type until now) take this one
+        self.env["relance.engine"]._backfill(policies.company_id)
+        return policies
+
     @api.depends("policy_type")
     def _compute_call_window(self):
         for policy in self:

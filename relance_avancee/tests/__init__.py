@@ -9,3 +9,4 @@ from . import test_channels
 from . import test_reporting
 from . import test_translations
 from . import test_portal
+from . import test_install_existing

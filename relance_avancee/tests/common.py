@@ -38,10 +38,10 @@ class RelanceCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _relance_invoice(cls, partner, amount, due_date, post=True, **kwargs):
+    def _relance_invoice(cls, partner, amount, due_date, post=True, invoice_date=None, **kwargs):
         invoice = cls._create_invoice(
             partner_id=partner,
-            invoice_date=fields.Date.add(due_date, days=-30),
+            invoice_date=invoice_date or fields.Date.add(due_date, days=-30),
             invoice_date_due=due_date,
             invoice_payment_term_id=False,
             invoice_line_ids=[cls._prepare_invoice_line(price_unit=amount, tax_ids=[])],

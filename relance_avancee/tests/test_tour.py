@@ -111,9 +111,15 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         self.assertFalse(activity.exists() and activity.active)
 
     def test_dashboard_tour(self):
-        today = fields.Date.today()
+        # invoiced on the first day of the dashboard's default period and overdue: the DSO
+        # has sales and receivables whatever the day of the month
+        period_start = fields.Date.to_date(
+            self.env["relance.dashboard"].default_get(["date_from"])["date_from"]
+        )
         customer = self.env["res.partner"].create({"name": "Tour Dashboard SA", "is_company": True})
-        self._relance_invoice(customer, 1500.0, fields.Date.add(today, days=-35))
+        self._relance_invoice(
+            customer, 1500.0, fields.Date.add(period_start, days=20), invoice_date=period_start
+        )
         self.start_tour("/odoo", "relance_dashboard_tour", login=self.manager.login)
         export = self.env["ir.attachment"].search(
             [("res_model", "=", "relance.xlsx.export")], order="id desc", limit=1
