@@ -4,7 +4,12 @@ from odoo.tests import tagged
 from .common import RelanceCommon
 
 REF = "PREEXISTING-"
-DUNNING_FIELDS = ["relance_policy_id", "relance_next_level_id", "relance_next_date", "relance_state"]
+DUNNING_FIELDS = [
+    "relance_policy_id",
+    "relance_next_level_id",
+    "relance_next_date",
+    "relance_state",
+]
 
 
 @tagged("post_install", "-at_install")
