@@ -24,3 +24,9 @@ from . import relance_channel_sms
 from . import relance_channel_letter
 from . import relance_dashboard
 from . import mail_activity
+from . import relance_history_discount
+from . import account_payment_term
+from . import account_move_dispute
+from . import relance_payment_declaration
+from . import relance_run_line_unallocated
+from . import relance_history_unallocated

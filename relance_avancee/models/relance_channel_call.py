@@ -3,6 +3,10 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, fields, models
+from odoo.tools import is_html_empty
+
+# call outcomes where the customer was spoken to
+ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid")
 
 
 class RelanceHistory(models.Model):
@@ -11,6 +15,32 @@ class RelanceHistory(models.Model):
     wizard (wizards/relance_call_log.py), which plans the next step."""
 
     _inherit = "relance.history"
+
+    call_reached = fields.Boolean(
+        "After a call",
+        compute="_compute_call_reached",
+        help="The customer was reached on the phone about these invoices before this action: "
+        "its message may refer to the call.",
+    )
+
+    def _compute_call_reached(self):
+        """One query for all the actions: the calls logged as answered on their invoices."""
+        first_call = dict(
+            self.env["relance.history.line"]._read_group(
+                [
+                    ("move_id", "in", self.line_ids.move_id.ids),
+                    ("channel", "=", "call"),
+                    ("history_id.call_outcome", "in", ANSWERED_OUTCOMES),
+                ],
+                ["move_id"],
+                ["date:min"],
+            )
+        )
+        for history in self:
+            history.call_reached = any(
+                move in first_call and first_call[move] <= history.date
+                for move in history.line_ids.move_id
+            )
 
     def _execute_call(self):
         no_phone = self.filtered(lambda h: not h._call_partner().relance_phone_e164)
@@ -51,9 +81,7 @@ class RelanceHistory(models.Model):
                 "res_id": history.partner_id.id,
                 "user_id": history._call_user().id,
                 "date_deadline": history._call_deadline(),
-                "summary": _(
-                    "Dunning call: %(amount)s overdue", amount=history._format(history.amount_due)
-                ),
+                "summary": _("Dunning call: %(amount)s overdue", amount=history._amounts_text()),
                 "note": history._call_note(previous.get(history.partner_id, self.browse())[:5]),
             }
             for history in self
@@ -63,9 +91,6 @@ class RelanceHistory(models.Model):
             history.activity_id = activity
             history.call_tries = history.call_tries + 1
             history.reason = _("Call planned for %(date)s.", date=activity.date_deadline)
-
-    def _format(self, amount):
-        return self.company_id.currency_id.format(amount)
 
     def _call_deadline(self, after_days=1):
         """The next working day at least ``after_days`` after the action's date: the
@@ -100,7 +125,7 @@ class RelanceHistory(models.Model):
                 "%(invoice)s due %(due)s: %(amount)s, %(days)s days late",
                 invoice=line.move_id.name,
                 due=line.move_id.invoice_date_due,
-                amount=self._format(line.amount_residual),
+                amount=line.move_id.currency_id.format(line.amount_residual),
                 days=max((self.date - line.move_id.invoice_date_due).days, 0),
             )
             for line in self.line_ids
@@ -108,7 +133,9 @@ class RelanceHistory(models.Model):
         done = Markup("").join(
             Markup("<li>%s</li>") % f"{h.date}: {h.display_name}" for h in previous
         )
-        if self.level_id.policy_id.policy_type == "b2c":
+        if not is_html_empty(self.level_id.note):
+            script = self.level_id.note  # the level's own call script
+        elif self.level_id.policy_id.policy_type == "b2c":
             script = _(
                 "Introduce yourself, check you speak to %(name)s, remind the amount kindly and "
                 "ask whether there is a difficulty. Offer to pay in 3 instalments. Agree on a "
@@ -125,7 +152,7 @@ class RelanceHistory(models.Model):
             Markup("<p><b>%s</b> %s (%s)</p>")
             % (_("Call"), partner.relance_phone_national, partner.name),
             Markup("<ul>%s</ul>") % rows,
-            Markup("<p><b>%s</b> %s</p>") % (_("Script:"), script),
+            Markup("<div><b>%s</b> %s</div>") % (_("Script:"), script),
         ]
         if self.level_id.policy_id.call_window:
             parts.append(

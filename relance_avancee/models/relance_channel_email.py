@@ -1,9 +1,17 @@
+import logging
 from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import _, models
+from odoo import Command, _, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
+
+_logger = logging.getLogger(__name__)
+
+STATEMENT_REPORT = "relance_avancee.report_relance_statement"
+# the key of an action's customer statement among the mails' PDFs: (STATEMENT, action id)
+STATEMENT = "statement"
 
 
 class RelanceHistory(models.Model):
@@ -32,12 +40,14 @@ class RelanceHistory(models.Model):
             by_template[history.level_id.mail_template_id] |= history
         mail_vals, ordered = [], self.browse()
         note_subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        copies = sendable._mail_copies()
+        sendable._schedule_in_sending_window()
         for template, histories in by_template.items():
             rendered = template._generate_template(
                 histories.ids, ["subject", "body_html", "email_from", "reply_to"]
             )
             mail_vals += [
-                history._mail_values(rendered[history.id], pdfs, note_subtype_id)
+                history._mail_values(rendered[history.id], pdfs, note_subtype_id, copies)
                 for history in histories
             ]
             ordered |= histories
@@ -50,9 +60,13 @@ class RelanceHistory(models.Model):
         sendable._note_missing_pdfs(pdfs)
         sendable._log_on_invoices()
 
-    def _mail_values(self, rendered, pdfs, subtype_id):
+    def _mail_values(self, rendered, pdfs, subtype_id, copies):
+        """The dunning contact in To, the copies of ``_mail_copies`` in CC and BCC (each
+        BCC recipient gets a copy of their own). Replies come back to the customer's
+        thread by Odoo's mail gateway (see ``res.partner._message_post_after_hook``)."""
         self.ensure_one()
         company = self.company_id
+        email_cc, bcc_partners = copies.get(self.id, ([], self.env["res.partner"]))
         return {
             "subject": rendered.get("subject"),
             "body_html": rendered.get("body_html"),
@@ -64,19 +78,77 @@ class RelanceHistory(models.Model):
             "record_name": self.partner_id.display_name,
             "message_type": "email_outgoing",
             "subtype_id": subtype_id,
-            "recipient_ids": [(4, self.contact_id.id)],
-            "attachment_ids": [(4, pdfs[m.id]) for m in self.line_ids.move_id if m.id in pdfs],
+            "email_to": self.contact_id.email_formatted,
+            "email_cc": ", ".join(email_cc) or False,
+            "recipient_ids": [Command.link(partner.id) for partner in bcc_partners],
+            "attachment_ids": self._mail_attachment_commands(pdfs),
             "auto_delete": False,
+            "scheduled_date": self.scheduled_at,
         }
 
+    def _mail_copies(self):
+        """{action id: (CC emails, BCC partners)}: the customer's contacts marked to receive
+        the reminders in copy, then the salesperson and the credit controller as the policy
+        says; never the dunning contact itself, each address once."""
+        contacts = self.env["res.partner"].search_fetch(
+            [
+                ("commercial_partner_id", "in", self.partner_id.ids),
+                ("relance_reminder_copy", "=", True),
+                ("email", "!=", False),
+            ],
+            ["commercial_partner_id", "email", "email_formatted"],
+        )
+        copy_contacts = contacts.grouped("commercial_partner_id")
+        result = {}
+        for history in self:
+            policy = history.level_id.policy_id
+            cc = copy_contacts.get(history.partner_id, self.env["res.partner"])
+            bcc = self.env["res.partner"]
+            for mode, user in (
+                (policy.copy_salesperson, history.line_ids.move_id.invoice_user_id[:1]),
+                (policy.copy_controller, history.user_id),
+            ):
+                if mode == "cc":
+                    cc |= user.partner_id
+                elif mode == "bcc":
+                    bcc |= user.partner_id
+            sent_to = {email_normalize(history.contact_id.email or "")}
+            emails = []
+            for partner in cc:
+                normalized = email_normalize(partner.email or "")
+                if normalized and normalized not in sent_to:
+                    sent_to.add(normalized)
+                    emails.append(partner.email_formatted)
+            bcc = bcc.filtered(
+                lambda p, sent=sent_to: email_normalize(p.email or "")
+                and email_normalize(p.email) not in sent
+            )
+            result[history.id] = (emails, bcc)
+        return result
+
+    def _mail_attachment_commands(self, pdfs):
+        """The attachments of this action's mail among ``pdfs``: its invoices' PDFs when its
+        level attaches them, its customer statement when its level attaches one."""
+        self.ensure_one()
+        attachment_ids = []
+        if self.level_id.attach_invoices:
+            attachment_ids += [pdfs[m.id] for m in self.line_ids.move_id if m.id in pdfs]
+        if (STATEMENT, self.id) in pdfs:
+            attachment_ids.append(pdfs[STATEMENT, self.id])
+        return [Command.link(attachment_id) for attachment_id in attachment_ids]
+
     def _invoice_pdf_attachments(self):
-        """{invoice id: attachment id} of the invoices' PDFs: the stored legal PDF when there
-        is one, else rendered now for all the missing invoices in one wkhtmltopdf call and
-        stored as the invoice's PDF (what Odoo's Send & Print does)."""
+        """The PDFs of these actions' mails: {invoice id: attachment id} of the invoices'
+        PDFs, for the actions whose level attaches them (none with ``relance_no_pdf`` in
+        the context) — the stored legal PDF when there is one, else rendered now for all
+        the missing invoices in one wkhtmltopdf call and stored as the invoice's PDF (what
+        Odoo's Send & Print does) — and {(STATEMENT, action id): attachment id} of the
+        customer statements rendered now for the actions whose level attaches one."""
+        pdfs = self._statement_pdf_attachments()
         if self.env.context.get("relance_no_pdf"):
-            return {}
-        moves = self.line_ids.move_id
-        pdfs = {m.id: m.invoice_pdf_report_id.id for m in moves if m.invoice_pdf_report_id}
+            return pdfs
+        moves = self.filtered(lambda h: h.level_id.attach_invoices).line_ids.move_id
+        pdfs.update({m.id: m.invoice_pdf_report_id.id for m in moves if m.invoice_pdf_report_id})
         missing = moves.filtered(lambda m: m.id not in pdfs)
         if not missing:
             return pdfs
@@ -84,19 +156,79 @@ class RelanceHistory(models.Model):
         pdfs.update({a.res_id: a.id for a in attachments})
         return pdfs
 
-    def _note_missing_pdfs(self, pdfs):
-        """A mail goes out even when an invoice's PDF could not be rendered (it has the
-        portal link): the action says which PDFs are missing."""
-        if self.env.context.get("relance_no_pdf"):
-            return
-        for history in self:
-            missing = history.line_ids.move_id.filtered(lambda m: m.id not in pdfs)
-            if missing:
-                history.reason = _(
-                    "Sent without the PDF of %(invoices)s: the PDF could not be rendered "
-                    "(see the server log).",
-                    invoices=", ".join(missing.mapped("name")),
+    def _statement_pdf_attachments(self):
+        """{(STATEMENT, action id): attachment id}: the customer statement at the action's
+        date, for the actions whose level attaches one, rendered in one go per company and
+        date (as few wkhtmltopdf calls as the statements' lengths allow) and attached to
+        the customer, one attachment per action. Statements that cannot be rendered are
+        logged and left out: the mail goes without (see ``_note_missing_pdfs``)."""
+        todo = self.filtered(lambda h: h.level_id.attach_statement)
+        if not todo:
+            return {}
+        report_model = self.env["ir.actions.report"]
+        vals_list, attached = [], []
+        for (company, date), histories in todo.grouped(lambda h: (h.company_id, h.date)).items():
+            partners = histories.partner_id.commercial_partner_id
+            try:
+                content_by_id = (
+                    report_model.with_company(company)
+                    .with_context(
+                        relance_statement_company_id=company.id, relance_statement_date=date
+                    )
+                    ._relance_render_pdfs(STATEMENT_REPORT, partners)
                 )
+            except UserError as error:
+                _logger.warning("Customer statements of %s not rendered: %s", partners, error)
+                continue
+            for history in histories:
+                partner = history.partner_id.commercial_partner_id
+                if partner.id not in content_by_id:
+                    continue
+                vals_list.append(
+                    {
+                        "name": self.env._(
+                            "Customer statement - %(customer)s - %(date)s.pdf",
+                            customer=partner.name,
+                            date=date,
+                        ),
+                        "raw": content_by_id[partner.id],
+                        "mimetype": "application/pdf",
+                        "res_model": "res.partner",
+                        "res_id": partner.id,
+                    }
+                )
+                attached.append(history.id)
+        attachments = self.env["ir.attachment"].sudo().create(vals_list)
+        return {
+            (STATEMENT, history_id): attachment.id
+            for history_id, attachment in zip(attached, attachments, strict=True)
+        }
+
+    def _note_missing_pdfs(self, pdfs):
+        """A mail goes out even when an invoice's PDF or the customer statement could not be
+        rendered (it has the portal link): the action says which PDFs are missing."""
+        no_invoice_pdf = self.env.context.get("relance_no_pdf")
+        for history in self:
+            reasons = []
+            if history.level_id.attach_invoices and not no_invoice_pdf:
+                missing = history.line_ids.move_id.filtered(lambda m: m.id not in pdfs)
+                if missing:
+                    reasons.append(
+                        _(
+                            "Sent without the PDF of %(invoices)s: the PDF could not be "
+                            "rendered (see the server log).",
+                            invoices=", ".join(missing.mapped("name")),
+                        )
+                    )
+            if history.level_id.attach_statement and (STATEMENT, history.id) not in pdfs:
+                reasons.append(
+                    self.env._(
+                        "Sent without the customer statement: it could not be rendered "
+                        "(see the server log)."
+                    )
+                )
+            if reasons:
+                history.reason = " ".join(reasons)
 
     def _ensure_invoice_access_tokens(self):
         """The portal links of the mail need the invoices' access tokens: created here in one
@@ -130,3 +262,46 @@ class RelanceHistory(models.Model):
                 bodies[move.id] = bodies.get(move.id, Markup()) + note
         moves = self.env["account.move"].browse(list(bodies))
         moves._message_log_batch(bodies=bodies)
+
+
+class ResPartner(models.Model):
+    """Replies to a reminder email come back by Odoo's mail gateway to the customer's
+    thread (the mail's record): each invoice of the reminder gets the reply in its
+    chatter, its credit controller notified."""
+
+    _inherit = "res.partner"
+
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type == "email" and message.parent_id:
+            history = (
+                self.env["relance.history"]
+                .sudo()
+                .search([("message_id", "=", message.parent_id.id)], limit=1)
+            )
+            if history:
+                history._post_customer_reply(message)
+        return result
+
+
+class RelanceHistoryReply(models.Model):
+    _inherit = "relance.history"
+
+    def _post_customer_reply(self, message):
+        self.ensure_one()
+        body = Markup("%s<br/>%s") % (
+            _(
+                "Reply of %(author)s to the reminder %(reminder)s:",
+                author=message.author_id.name or message.email_from,
+                reminder=self.display_name,
+            ),
+            message.body,
+        )
+        for move in self.line_ids.move_id:
+            move.message_post(
+                body=body,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                partner_ids=move._relance_controller().partner_id.ids,
+                attachment_ids=message.attachment_ids.ids,
+            )

@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import _, api, fields, models
 
 
 class RelanceHistory(models.Model):
@@ -20,6 +20,11 @@ class RelanceHistory(models.Model):
             if reason:
                 histories._fail_with_fallback(reason)
         sendable = self.filtered(lambda h: h.state == "todo")
+        sendable._schedule_in_sending_window()
+        # out of the window, the SMS waits in its action (see _cron_send_scheduled_sms)
+        sendable = sendable.filtered(
+            lambda h: not h.scheduled_at or h.scheduled_at <= fields.Datetime.now()
+        )
         by_template = sendable.grouped(lambda h: h.level_id.sms_template_id)
         for template, histories in by_template.items():
             bodies = template._render_field("body", histories.ids, compute_lang=True)
@@ -33,6 +38,19 @@ class RelanceHistory(models.Model):
                 )
                 history.message_id = message
         sendable.state = "done"
+
+    @api.model
+    def _cron_send_scheduled_sms(self):
+        """Sends the SMS that waited for their sending window to open."""
+        due = self.search(
+            [
+                ("channel", "=", "sms"),
+                ("state", "=", "todo"),
+                ("scheduled_at", "<=", fields.Datetime.now()),
+            ]
+        )
+        due.write({"reason": False})
+        due._execute_sms()
 
     def _sms_refusal(self, number, blacklisted):
         self.ensure_one()

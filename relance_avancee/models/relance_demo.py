@@ -551,8 +551,30 @@ class RelanceDemo(models.AbstractModel):
         engine = self.env["relance.engine"].with_context(relance_no_pdf=True)
         day = first_day
         while day <= last_day:
+            self._log_past_calls(company, day)
             run = engine.with_context(relance_date=day)._prepare_run(day, company)
             if run:
                 run.line_ids.with_context(relance_date=day)._execute()
                 run._update_state()
             day += timedelta(days=1)
+
+    @api.model
+    def _log_past_calls(self, company, day):
+        """The controller logs the calls planned two days ago or before (the customer was
+        reached); the more recent ones are still to make."""
+        calls = self.env["relance.history"].search(
+            [
+                ("company_id", "=", company.id),
+                ("channel", "=", "call"),
+                ("state", "=", "todo"),
+                ("date", "<=", day - timedelta(days=2)),
+            ]
+        )
+        for call in calls:
+            self.env["relance.call.log"].with_context(relance_date=day).create(
+                {
+                    "history_id": call.id,
+                    "outcome": "reached",
+                    "note": "Client joint : il s'engage à régler rapidement.",
+                }
+            ).action_confirm()

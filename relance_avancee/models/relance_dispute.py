@@ -12,7 +12,9 @@ DISPUTE_STATES = [
     ("credit_note", "Settled by a credit note"),
     ("corrected", "Settled by a corrected invoice"),
     ("rejected", "Rejected"),
+    ("paid", "Closed: invoices paid"),
 ]
+PAID_STATES = ("paid", "in_payment", "reversed")
 
 
 class RelanceDispute(models.Model):
@@ -88,7 +90,24 @@ class RelanceDispute(models.Model):
         return disputes
 
     def action_close_credit_note(self):
+        """Settled by a credit note: closes the disputes and opens Odoo's credit note wizard
+        on their invoices, the dispute reason as the credit note's."""
+        open_disputes = self.filtered(lambda d: d.state == "open")
+        moves = open_disputes.move_ids
+        labels = open_disputes._reason_labels()
         self._close("credit_note")
+        if not moves:
+            return False
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "account.action_view_account_move_reversal"
+        )
+        action["name"] = self.env._("Credit Note")
+        action["context"] = {
+            "active_model": "account.move",
+            "active_ids": moves.ids,
+            "default_reason": "; ".join(dict.fromkeys(labels.values())),
+        }
+        return action
 
     def action_close_corrected(self):
         self._close("corrected")
@@ -102,17 +121,46 @@ class RelanceDispute(models.Model):
         )
         self._sync_invoices()
 
+    def _close_paid(self):
+        """The open disputes among these whose invoices are all paid or reversed close
+        themselves, with a message on each: settled by a credit note when all the invoices
+        are reversed by one, else closed as paid."""
+        settled = self.filtered(
+            lambda d: d.state == "open" and all(m.payment_state in PAID_STATES for m in d.move_ids)
+        )
+        credited = settled.filtered(
+            lambda d: all(m.payment_state == "reversed" for m in d.move_ids)
+        )
+        credited._close("credit_note")
+        (settled - credited)._close("paid")
+        for dispute in settled:
+            dispute.message_post(
+                body=self.env._(
+                    "All the invoices of the dispute are settled (%(invoices)s): dispute "
+                    "closed.",
+                    invoices=", ".join(dispute.move_ids.mapped("name")),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return settled
+
+    def _reason_labels(self):
+        """{dispute: its reason and description}, as shown on the invoices."""
+        reasons = dict(self._fields["reason"]._description_selection(self.env))
+        return {
+            dispute: f"{reasons[dispute.reason]}: {dispute.description}"
+            if dispute.description
+            else reasons[dispute.reason]
+            for dispute in self
+        }
+
     def _sync_invoices(self):
         """Invoices with an open dispute are flagged (which pauses them); the others are
         released and resume at the level they had."""
         moves = self.move_ids
         open_disputes = self.search([("move_ids", "in", moves.ids), ("state", "=", "open")])
-        reasons = dict(self._fields["reason"]._description_selection(self.env))
         disputed = self.env["account.move"]
-        for dispute in open_disputes:
-            label = reasons[dispute.reason]
-            if dispute.description:
-                label = f"{label}: {dispute.description}"
+        for dispute, label in open_disputes._reason_labels().items():
             dispute.move_ids._relance_light_write(
                 {"relance_dispute": True, "relance_dispute_reason": label}
             )

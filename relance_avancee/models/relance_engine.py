@@ -5,6 +5,9 @@ from odoo.tools import SQL
 
 from .res_partner import GRADE_PRIORITY
 
+# channels whose documents claim overdue amounts: invoices not yet due stay out of them
+CLAIM_CHANNELS = ("letter", "notice", "handover")
+
 
 class RelanceEngine(models.AbstractModel):
     """What is due at a date, for a set of companies, computed with set-based queries:
@@ -83,9 +86,10 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _compute_proposal(self, date, companies):
-        """Returns a list of proposal values, one per (company, customer, level), each listing
-        all that customer's invoices due for that level; skipped customers and invoices come
-        with their reason (state ``skipped``)."""
+        """Returns a list of proposal values: one per (company, customer, policy) at the
+        highest level due, listing every due invoice of that customer, each at its own
+        level (one communication per customer and run); skipped customers and invoices
+        come with their reason (state ``skipped``), one line per level and reason."""
         self._refresh(date, companies)
         invoices = self.env["account.move"].search_fetch(
             self._due_invoices_domain(date, companies),
@@ -102,7 +106,13 @@ class RelanceEngine(models.AbstractModel):
         )
         if not invoices:
             return []
-        balances = self._overdue_balances(date, invoices.company_id, invoices.commercial_partner_id)
+        facts = {
+            "balances": self._overdue_balances(
+                date, invoices.company_id, invoices.commercial_partner_id
+            ),
+            "pending_calls": self._pending_calls(invoices),
+            "contacts": self._recent_contacts(invoices, date),
+        }
         groups = defaultdict(lambda: self.env["account.move"])
         skipped = defaultdict(lambda: self.env["account.move"])
         for move in invoices:
@@ -112,22 +122,35 @@ class RelanceEngine(models.AbstractModel):
                 move.relance_next_level_id,
             )
             reason = self._skip_reason(
-                move, partner=partner, policy=policy, level=level, balances=balances, date=date
+                move, partner=partner, policy=policy, level=level, facts=facts, date=date
             )
-            key = (move.company_id, partner, level)
             if reason:
-                skipped[(*key, reason)] |= move
+                skipped[(move.company_id, partner, level, reason)] |= move
             else:
-                groups[key] |= move
-        proposal = [
-            self._proposal_values(company, partner, level, moves, state="proposed")
-            for (company, partner, level), moves in groups.items()
-        ]
+                groups[(move.company_id, partner, policy)] |= move
+        proposal = []
+        for (company, partner, _policy), due in groups.items():
+            level, moves, held = self._group_level(due)
+            proposal.append(self._proposal_values(company, partner, level, moves, state="proposed"))
+            if held:
+                reason = _("Not yet due: left out of the %s sent today.", level.name)
+                skipped[(company, partner, held.relance_next_level_id[:1], reason)] |= held
         proposal += [
             self._proposal_values(company, partner, level, moves, state="skipped", reason=reason)
             for (company, partner, level, reason), moves in skipped.items()
         ]
         return proposal
+
+    @api.model
+    def _group_level(self, moves):
+        """The level of one customer's communication: the highest level due among its
+        invoices. Invoices not yet due join a reminder, never a letter, a formal notice or a
+        handover, which claim overdue amounts only. Returns (level, invoices, held back)."""
+        level = max(moves.relance_next_level_id, key=lambda lv: (lv.sequence, lv.offset_days))
+        held = moves.browse()
+        if level.channel_ids.filtered(lambda c: c.code in CLAIM_CHANNELS):
+            held = moves.filtered(lambda m: m.relance_next_level_id.offset_days <= 0)
+        return level, moves - held, held
 
     @api.model
     def _overdue_balances(self, date, companies, partners):
@@ -151,14 +174,75 @@ class RelanceEngine(models.AbstractModel):
         return {(company, partner): amount for company, partner, amount in groups}
 
     @api.model
-    def _skip_reason(self, move, *, partner, policy, level, balances, date):
+    def _pending_calls(self, invoices):
+        """{invoice id: date} of the calls planned for these invoices and not logged yet."""
+        groups = self.env["relance.history.line"]._read_group(
+            [("move_id", "in", invoices.ids), ("channel", "=", "call"), ("state", "=", "todo")],
+            ["move_id"],
+            ["date:max"],
+        )
+        return {move.id: day for move, day in groups}
+
+    @api.model
+    def _recent_contacts(self, invoices, date):
+        """{customer id: [days it was reminded]} over the longest contact cap of the
+        invoices' policies, every channel but the handover, in one query."""
+        days = max(invoices.relance_policy_id.mapped("contact_cap_days") or [0])
+        if not days:
+            return {}
+        groups = self.env["relance.history"]._read_group(
+            [
+                ("partner_id", "in", invoices.commercial_partner_id.ids),
+                ("date", ">", fields.Date.add(date, days=-days)),
+                ("date", "<=", date),
+                ("state", "in", ("todo", "done")),
+                ("channel", "!=", "handover"),
+            ],
+            ["partner_id", "date:day"],
+        )
+        contacts = defaultdict(list)
+        for partner, day in groups:
+            contacts[partner.id].append(day)
+        return contacts
+
+    @api.model
+    def _contact_cap_reason(self, partner, policy, facts, date):
+        """No harassment: at most N reminders in D days, whatever the channel."""
+        if not (policy.contact_cap_count and policy.contact_cap_days):
+            return False
+        since = fields.Date.add(date, days=-policy.contact_cap_days)
+        days = sorted(day for day in facts["contacts"].get(partner.id, []) if day > since)
+        if len(days) < policy.contact_cap_count:
+            return False
+        return _(
+            "Held back: already reminded on %(dates)s (at most %(count)s in %(days)s days); "
+            "next reminder from %(next)s.",
+            dates=", ".join(str(day) for day in days),
+            count=policy.contact_cap_count,
+            days=policy.contact_cap_days,
+            next=fields.Date.add(days[-policy.contact_cap_count], days=policy.contact_cap_days),
+        )
+
+    @api.model
+    def _skip_reason(self, move, *, partner, policy, level, facts, date):
+        """Why this invoice is not reminded at ``level`` today, or False. ``facts``: what
+        the proposal read for all the invoices at once (balances, calls not logged…)."""
         if partner.relance_excluded:
             return _("Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-")
+        cap_reason = self._contact_cap_reason(partner, policy, facts, date)
+        if cap_reason:
+            return cap_reason
+        if move.id in facts["pending_calls"]:
+            # the next level speaks of the call: it waits for its outcome
+            return _(
+                "Waiting for the outcome of the call planned on %s: log the call first.",
+                facts["pending_calls"][move.id],
+            )
         if level.offset_days > 0 and (date - move.invoice_date_due).days < policy.grace_days:
             return _("In the grace period of %s days.", policy.grace_days)
         if level.offset_days <= 0:
             return False  # pre-reminders do not depend on the overdue balance
-        balance = balances.get((move.company_id, partner), 0.0)
+        balance = facts["balances"].get((move.company_id, partner), 0.0)
         currency = move.company_id.currency_id
         if currency.compare_amounts(balance, 0.0) <= 0:
             return _("Credit notes and payments cover the overdue balance.")

@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+import pytz
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
@@ -65,6 +66,12 @@ class RelanceHistory(models.Model):
         "Registered letter number", help="Number of the registered letter with acknowledgment."
     )
     acknowledgment_date = fields.Date("Acknowledgment of receipt")
+    scheduled_at = fields.Datetime(
+        "Scheduled for",
+        readonly=True,
+        help="Out of the policy's sending window, the email or SMS goes out at its next "
+        "opening.",
+    )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html", sanitize=False, string="Invoices table"
     )
@@ -98,6 +105,7 @@ class RelanceHistory(models.Model):
                 {
                     "history": history,
                     "bank_sentence": history.with_context(lang=lang)._bank_transfer_sentence(),
+                    "unallocated_sentence": history.with_context(lang=lang)._unallocated_sentence(),
                 },
             )
 
@@ -126,6 +134,71 @@ class RelanceHistory(models.Model):
             )
         return Markup(escape(text)) % values
 
+    # ------------------------------------------------------------------------------------
+    # Amounts as the customer reads them: in each invoice's currency, totalled per currency
+    # ------------------------------------------------------------------------------------
+
+    def _totals_by_currency(self):
+        """[(currency, amount still due)] of the action's invoices, one per currency."""
+        self.ensure_one()
+        totals = defaultdict(float)
+        for line in self.line_ids:
+            totals[line.move_id.currency_id] += line.amount_residual
+        return sorted(totals.items(), key=lambda item: item[0].name)
+
+    def _amounts_text(self):
+        """The amounts due as one text: "1,200.00 $ + 300.00 CHF"."""
+        return " + ".join(
+            currency.format(amount) for currency, amount in self._totals_by_currency()
+        )
+
+    def _covers_several_levels(self):
+        """Does this action cover invoices at different levels (one communication for
+        the customer's invoices at their own stages)?"""
+        self.ensure_one()
+        return len(self.line_ids.level_id) > 1
+
+    def _letter_rows(self, legal):
+        """The letter's rows, amounts in the invoice's currency: the interest and the
+        indemnity, computed in company currency as the law says, converted at the action's
+        date. ``legal``: {invoice id: {"interest", "indemnity"}} in company currency."""
+        self.ensure_one()
+        company = self.company_id
+        rows = []
+        for line in self.line_ids:
+            move = line.move_id
+            amounts = legal.get(move.id, {})
+            rows.append(
+                {
+                    "line": line,
+                    "move": move,
+                    "currency": move.currency_id,
+                    "residual": line.amount_residual,
+                    "interest": company.currency_id._convert(
+                        amounts.get("interest", 0.0), move.currency_id, company, self.date
+                    ),
+                    "indemnity": company.currency_id._convert(
+                        amounts.get("indemnity", 0.0), move.currency_id, company, self.date
+                    ),
+                }
+            )
+        return rows
+
+    @api.model
+    def _letter_totals(self, rows):
+        """[{currency, residual, interest, indemnity, total}], one per currency."""
+        totals = {}
+        for row in rows:
+            total = totals.setdefault(
+                row["currency"],
+                {"currency": row["currency"], "residual": 0.0, "interest": 0.0, "indemnity": 0.0},
+            )
+            for key in ("residual", "interest", "indemnity"):
+                total[key] += row[key]
+        for total in totals.values():
+            total["total"] = total["residual"] + total["interest"] + total["indemnity"]
+        return sorted(totals.values(), key=lambda total: total["currency"].name)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(_("The dunning history is never deleted; cancel the action instead."))
@@ -151,6 +224,23 @@ class RelanceHistory(models.Model):
                 executor()
             else:
                 histories._execute_by_hand()
+
+    def _schedule_in_sending_window(self):
+        """Emails and SMS out of the policy's sending window wait for its next opening:
+        ``scheduled_at`` is set and the action says so."""
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        # actions dated in the past (a simulated run) are not held back by today's hour
+        for history in self.filtered(lambda h: h.date >= today):
+            policy = history.level_id.policy_id
+            when = policy._next_sending_time(now)
+            if when > now:
+                local = pytz.utc.localize(when).astimezone(policy._sending_tz())
+                history.scheduled_at = when
+                history.reason = _(
+                    "Out of the sending window: goes out on %(when)s.",
+                    when=local.strftime("%Y-%m-%d %H:%M"),
+                )
 
     def _execute_by_hand(self):
         """Channels without automation: the action stays to do for the credit controller."""
@@ -190,7 +280,11 @@ class RelanceHistory(models.Model):
             "amount_due": self.amount_due,
             "line_ids": [
                 fields.Command.create(
-                    {"move_id": line.move_id.id, "amount_residual": line.amount_residual}
+                    {
+                        "move_id": line.move_id.id,
+                        "level_id": line.level_id.id,
+                        "amount_residual": line.amount_residual,
+                    }
                 )
                 for line in self.line_ids
             ],

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class RelanceHistoryLine(models.Model):
@@ -13,7 +13,15 @@ class RelanceHistoryLine(models.Model):
     move_id = fields.Many2one(
         "account.move", "Invoice", required=True, ondelete="cascade", index=True
     )
-    level_id = fields.Many2one(related="history_id.level_id", store=True)
+    level_id = fields.Many2one(
+        "relance.level",
+        compute="_compute_level_id",
+        store=True,
+        readonly=False,
+        index=True,
+        help="The invoice's own level: an action at a higher level covers the lower levels "
+        "of the customer's other invoices.",
+    )
     channel = fields.Selection(related="history_id.channel", store=True)
     state = fields.Selection(related="history_id.state", store=True)
     date = fields.Date(related="history_id.date", store=True)
@@ -23,6 +31,11 @@ class RelanceHistoryLine(models.Model):
     amount_residual = fields.Monetary(
         "Amount due then", currency_field="currency_id", help="Remaining amount at the action date."
     )
+
+    @api.depends("history_id.level_id")
+    def _compute_level_id(self):
+        for line in self:
+            line.level_id = line.history_id.level_id
 
     _once_per_level_channel = models.UniqueIndex(
         "(move_id, level_id, channel) WHERE state != 'cancelled'",

@@ -62,6 +62,16 @@ class RelanceLevel(models.Model):
         domain="[('model', '=', 'relance.history')]",
     )
     note = fields.Html("Call script / instructions", translate=True)
+    attach_invoices = fields.Boolean(
+        "Attach the invoices",
+        default=True,
+        help="The reminder emails carry the PDF of each invoice reminded.",
+    )
+    attach_statement = fields.Boolean(
+        "Attach the customer statement",
+        help="The reminder emails carry the customer's statement of account: all its open "
+        "invoices, credit notes and payments, with their ageing.",
+    )
 
     _min_days_positive = models.Constraint(
         "CHECK(min_days_since_previous >= 0)",

@@ -1,4 +1,22 @@
+from datetime import datetime, time, timedelta
+
+import pytz
+
 from odoo import api, fields, models
+
+SEND_DAYS = [
+    ("mon_fri", "Monday to Friday"),
+    ("mon_sat", "Monday to Saturday"),
+    ("all", "Every day"),
+]
+SEND_WEEKDAYS = {"mon_fri": range(5), "mon_sat": range(6), "all": range(7)}
+DEFAULT_TZ = "Europe/Paris"
+
+COPY_MODES = [
+    ("none", "No copy"),
+    ("cc", "In copy (CC)"),
+    ("bcc", "In blind copy (BCC)"),
+]
 
 
 class RelancePolicy(models.Model):
@@ -39,6 +57,13 @@ class RelancePolicy(models.Model):
     grace_days = fields.Integer(
         help="Days after the due date during which no overdue reminder is sent."
     )
+    paid_pause_days = fields.Integer(
+        "Pause when declared paid",
+        default=10,
+        help="Days the reminders of invoices wait when the customer says they are already "
+        "paid (on the phone or on the portal), while the payment is looked for; they "
+        "resume by themselves if nothing is reconciled by then.",
+    )
     default_user_id = fields.Many2one(
         "res.users",
         "Default credit controller",
@@ -53,14 +78,71 @@ class RelancePolicy(models.Model):
         help="Good practice with consumers: call from Monday to Friday, 10:00-13:00 and "
         "14:00-20:00. Call activities then fall on a weekday and say so.",
     )
+    send_days = fields.Selection(
+        SEND_DAYS,
+        "Sending days",
+        compute="_compute_sending_window",
+        store=True,
+        precompute=True,
+        readonly=False,
+        required=True,
+        help="Emails and SMS go out on these days only, in the company's time zone; out of "
+        "the window they are scheduled for its next opening.",
+    )
+    send_hour_from = fields.Float(
+        "Sending from",
+        compute="_compute_sending_window",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
+    send_hour_to = fields.Float(
+        "Sending until",
+        compute="_compute_sending_window",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
+    contact_cap_count = fields.Integer(
+        "Contacts at most",
+        default=1,
+        help="Reminders of any channel a customer receives at most over the period; the next "
+        "one is held back until the period has passed (0: no cap).",
+    )
+    contact_cap_days = fields.Integer("Over (days)", default=3)
+    copy_salesperson = fields.Selection(
+        COPY_MODES,
+        "Copy the salesperson",
+        default="none",
+        required=True,
+        help="Send the salesperson of the invoices a copy of each reminder email.",
+    )
+    copy_controller = fields.Selection(
+        COPY_MODES,
+        "Copy the credit controller",
+        default="none",
+        required=True,
+        help="Send the customer's credit controller a copy of each reminder email.",
+    )
     level_ids = fields.One2many("relance.level", "policy_id", "Levels", copy=True)
     level_count = fields.Integer(compute="_compute_level_count")
 
     _min_amount_positive = models.Constraint(
         "CHECK(min_amount >= 0)", "The minimum overdue amount cannot be negative."
     )
+    _sending_hours = models.Constraint(
+        "CHECK(send_hour_from >= 0 AND send_hour_from < send_hour_to AND send_hour_to <= 24)",
+        "The sending window must open before it closes, between 0:00 and 24:00.",
+    )
+    _contact_cap_positive = models.Constraint(
+        "CHECK(contact_cap_count >= 0 AND contact_cap_days >= 0)",
+        "The contact cap cannot be negative.",
+    )
     _grace_days_positive = models.Constraint(
         "CHECK(grace_days >= 0)", "Grace days cannot be negative."
+    )
+    _paid_pause_days_positive = models.Constraint(
+        "CHECK(paid_pause_days >= 0)", "The pause when declared paid cannot be negative."
     )
 
     @api.model_create_multi
@@ -69,6 +151,39 @@ class RelancePolicy(models.Model):
         # invoices left without a policy (no policy of their type until now) take this one
         self.env["relance.engine"]._backfill(policies.company_id)
         return policies
+
+    @api.depends("policy_type")
+    def _compute_sending_window(self):
+        """Good practice: businesses on working days and hours, consumers from Monday to
+        Saturday, 9:00-19:00."""
+        for policy in self:
+            if policy.policy_type == "b2c":
+                policy.send_days, policy.send_hour_from, policy.send_hour_to = "mon_sat", 9, 19
+            else:
+                policy.send_days, policy.send_hour_from, policy.send_hour_to = "mon_fri", 8, 19
+
+    def _sending_tz(self):
+        self.ensure_one()
+        return pytz.timezone(self.company_id.partner_id.tz or self.env.user.tz or DEFAULT_TZ)
+
+    def _next_sending_time(self, when):
+        """``when`` (naive UTC) if it falls in the policy's sending window, else the
+        window's next opening (naive UTC), in the company's time zone."""
+        self.ensure_one()
+        tz = self._sending_tz()
+        local = pytz.utc.localize(when).astimezone(tz).replace(tzinfo=None)
+        weekdays = SEND_WEEKDAYS[self.send_days]
+        hour = local.hour + local.minute / 60
+        for days in range(8):
+            day = (local + timedelta(days=days)).date()
+            if day.weekday() not in weekdays:
+                continue
+            if days == 0 and self.send_hour_from <= hour < self.send_hour_to:
+                return when
+            if days > 0 or hour < self.send_hour_from:
+                opening = datetime.combine(day, time()) + timedelta(hours=self.send_hour_from)
+                return tz.localize(opening).astimezone(pytz.utc).replace(tzinfo=None)
+        return when
 
     @api.depends("policy_type")
     def _compute_call_window(self):

@@ -126,6 +126,7 @@ class RelanceRun(models.Model):
         # settlements first: a promise broken or a plan missed today escalates today
         engine.env["relance.promise"]._cron_check(today)
         engine.env["relance.payment.plan"]._cron_check(today)
+        engine.env["relance.payment.declaration"]._cron_check(today)
         engine.env["account.move"]._relance_prescription_alerts(today, companies)
         for company in companies:
             run = engine.with_company(company)._prepare_run(today, company)

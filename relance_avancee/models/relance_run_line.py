@@ -4,9 +4,14 @@ from collections import defaultdict
 from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import UserError
+from odoo.tools import SQL, email_normalize
 
 _logger = logging.getLogger(__name__)
+
+# the context key of the composer opened by "Preview and send": the email action it sends
+PREVIEW_HISTORY_KEY = "relance_preview_history_id"
+LETTER_CHANNELS = ("letter", "notice")
 
 LINE_STATES = [
     ("proposed", "Proposed"),
@@ -46,11 +51,29 @@ class RelanceRunLine(models.Model):
     )
     reason = fields.Char()
     history_ids = fields.One2many("relance.history", "run_line_id", "Actions")
+    preview_email_ok = fields.Boolean(compute="_compute_buttons_ok")
+    print_letter_ok = fields.Boolean(compute="_compute_buttons_ok")
 
     @api.depends("move_ids")
     def _compute_move_count(self):
         for line in self:
             line.move_count = len(line.move_ids)
+
+    @api.depends("state", "level_id.channel_ids.code")
+    def _compute_buttons_ok(self):
+        """A proposed line with an email can be previewed; its letter is printed once the
+        line is done, or from a proposed line without email (printing it executes it)."""
+        for line in self:
+            codes = set(line.level_id.channel_ids.mapped("code"))
+            line.preview_email_ok = line.state == "proposed" and "email" in codes
+            line.print_letter_ok = bool(codes & set(LETTER_CHANNELS)) and (
+                line.state == "done" or (line.state == "proposed" and "email" not in codes)
+            )
+
+    def write(self, vals):
+        if vals.get("state") in ("excluded", "skipped"):
+            self._cancel_previews()
+        return super().write(vals)
 
     def action_exclude(self):
         self.filtered(lambda line: line.state == "proposed").write(
@@ -79,6 +102,56 @@ class RelanceRunLine(models.Model):
         self._execute(include_manual=True)
         self.run_id._update_state()
 
+    def action_preview_email(self):
+        """Opens Odoo's composer on the customer with the mail that executing this line
+        would send (subject and body rendered by the level's template, the dunning contact
+        and the copies as recipients, the PDFs attached). Its email action is created now,
+        to do; the accountant's Send executes the line (see ``mail.compose.message``),
+        closing the composer sends nothing (the action is cancelled at the next preview or
+        execution)."""
+        self.ensure_one()
+        if not self.preview_email_ok:
+            raise UserError(self.env._("Only a proposed reminder by email can be previewed."))
+        if not self.level_id.mail_template_id:
+            raise UserError(_("The level has no email template."))
+        contact = self.partner_id.relance_contact_id or self.partner_id
+        if not email_normalize(contact.email or ""):
+            raise UserError(_("The customer has no valid email address."))
+        held, current_by_line = self._lock_current_invoices()
+        if not held:
+            raise UserError(self._locked_message())
+        if self not in current_by_line:
+            raise UserError(_("Already reminded, paid or paused meanwhile."))
+        self._cancel_previews()
+        histories = self._create_histories(current_by_line)
+        email = histories.filtered(lambda h: h.channel == "email")
+        if not email:
+            raise UserError(_("Already reminded, paid or paused meanwhile."))
+        return self._email_composer_action(email)
+
+    def action_print_letter(self):
+        """Downloads the letters of this line (generated when missing); a proposed line is
+        executed first: its letter is its reminder."""
+        self.ensure_one()
+        if not self.print_letter_ok:
+            raise UserError(self.env._("This line has no letter to print."))
+        if self.state == "proposed":
+            self.action_execute()
+        letters = self.history_ids.filtered(
+            lambda h: h.channel in LETTER_CHANNELS and h.state in ("todo", "done")
+        )
+        action = letters.action_print_letter() if letters else False
+        if not action:
+            failed = self.history_ids.filtered(
+                lambda h: h.channel in LETTER_CHANNELS and h.state == "failed"
+            )
+            raise UserError(
+                failed[:1].reason
+                or (self.state == "skipped" and self.reason)
+                or self.env._("This line has no letter to print.")
+            )
+        return action
+
     # ------------------------------------------------------------------------------------
     # Execution
     # ------------------------------------------------------------------------------------
@@ -87,41 +160,196 @@ class RelanceRunLine(models.Model):
         """Executes proposed lines: one action per channel of the level, with all the line's
         invoices. Safe when two runs overlap: the invoices are locked (SKIP LOCKED: another
         run is on them), re-checked after the lock, and the history's unique index has the
-        last word."""
+        last word. The actions a preview left unsent are cancelled first."""
         lines = self.filtered(lambda line: line.state == "proposed")
         if not include_manual:
             lines = lines.filtered(lambda line: not line.level_id.manual)
         if not lines:
             return
-        locked = lines._lock_invoices()
-        self.env["account.move"].browse(locked).invalidate_recordset()
-        current_by_line = {}
-        for line in lines:
-            if not set(line.move_ids.ids) <= locked:
-                continue  # another run holds these invoices: leave the line proposed
-            level = line.level_id
-            current = line.move_ids.filtered(lambda m, lv=level: m._relance_still_due_for(lv))
-            if current:
-                current_by_line[line] = current
+        held, current_by_line = lines._lock_current_invoices()
+        held._cancel_previews()
         started = lines.browse([line.id for line in current_by_line])
-        (lines.filtered(lambda line: set(line.move_ids.ids) <= locked) - started).write(
-            {"state": "skipped", "reason": _("Already reminded, paid or paused meanwhile.")}
-        )
         histories = started._create_histories(current_by_line)
         started = started.filtered(lambda line: line.state == "proposed")
-        started.state = "done"
-        started._set_invoices_level(current_by_line)
+        started._finish_execution(current_by_line, histories)
+
+    def _lock_current_invoices(self):
+        """Locks the invoices of these lines and returns ``(held, {line: invoices still
+        due})``: ``held`` the lines whose invoices are all locked (another run holds the
+        others: they stay proposed); those of them with nothing still due are skipped."""
+        locked = self._lock_invoices()
+        self.env["account.move"].browse(locked).invalidate_recordset()
+        held = self.filtered(lambda line: set(line.move_ids.ids) <= locked)
+        current_by_line = {}
+        for line in held:
+            current = line.move_ids.filtered(lambda m, ln=line: ln._covers(m))
+            if current:
+                current_by_line[line] = current
+        (held - held.browse([line.id for line in current_by_line])).write(
+            {"state": "skipped", "reason": _("Already reminded, paid or paused meanwhile.")}
+        )
+        return held, current_by_line
+
+    def _finish_execution(self, current_by_line, histories):
+        """These lines are done: their invoices at their levels, their actions
+        ``histories`` executed by their channels."""
+        self.state = "done"
+        self._set_invoices_level(current_by_line)
         histories.with_context(tracking_disable=True)._execute()
-        started.filtered(
+        self.filtered(
             lambda line: line.history_ids and all(h.state == "failed" for h in line.history_ids)
         ).write({"state": "failed", "reason": _("Every channel failed, see the actions.")})
 
+    def _cancel_previews(self):
+        """The actions that a preview of these proposed lines created and that were never
+        sent (the composer was closed): cancelled, never deleted, so that they block no
+        later execution (a proposed line has no other action)."""
+        self.filtered(lambda line: line.state == "proposed").history_ids.action_cancel()
+
+    # ------------------------------------------------------------------------------------
+    # Preview: the email action sent from Odoo's composer
+    # ------------------------------------------------------------------------------------
+
+    def _locked_message(self):
+        return self.env._("Another run is executing these invoices: try again in a moment.")
+
+    def _email_composer_action(self, history):
+        """The composer's action, filled with what ``_execute_email`` would send for this
+        email action: the same rendering, copies and PDFs. The PDFs are given to the
+        composer as its own copies: removing one there never deletes an invoice's PDF."""
+        self.ensure_one()
+        history._ensure_invoice_access_tokens()
+        rendered = history.level_id.mail_template_id._generate_template(
+            history.ids, ["subject", "body_html", "email_from", "reply_to"]
+        )[history.id]
+        pdfs = history._invoice_pdf_attachments()
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .browse([command[1] for command in history._mail_attachment_commands(pdfs)])
+        )
+        # the invoices' legal PDFs stay theirs; the PDFs rendered for this mail move
+        shared = attachments.filtered("res_field")
+        copies = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": a.name,
+                        "raw": a.raw,
+                        "mimetype": a.mimetype,
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                    for a in shared
+                ]
+            )
+        )
+        (attachments - shared).write({"res_model": "mail.compose.message", "res_id": 0})
+        cc_emails, bcc_partners = history._mail_copies().get(
+            history.id, ([], self.env["res.partner"])
+        )
+        recipients = history.contact_id.union(
+            *self.env["res.partner"]._find_or_create_from_emails(cc_emails, no_create=True),
+            bcc_partners,
+        )
+        context = {
+            "default_model": "res.partner",
+            "default_res_ids": history.partner_id.ids,
+            "default_composition_mode": "comment",
+            "default_subject": rendered.get("subject"),
+            "default_body": rendered.get("body_html"),
+            "default_email_from": rendered.get("email_from") or history.company_id.email_formatted,
+            "default_partner_ids": recipients.ids,
+            "default_attachment_ids": (copies | (attachments - shared)).ids,
+            # as the automatic mail: no signature added, kept once sent, to the
+            # recipients shown only (not the customer's followers), by email
+            "default_email_add_signature": False,
+            "default_auto_delete": False,
+            "default_notify_skip_followers": True,
+            "force_email": True,
+            "mail_post_autofollow_author_skip": True,
+            "hide_mail_template_management_options": True,
+            PREVIEW_HISTORY_KEY: history.id,
+        }
+        if rendered.get("reply_to"):
+            context["default_reply_to"] = rendered["reply_to"]
+        return {
+            "name": self.env._("Preview the reminder"),
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": context,
+        }
+
+    def _check_preview(self, history):
+        """Before the composer sends ``history``: locks the invoices and checks that the
+        line is still to send with the invoices the preview showed. Returns
+        ``{line: invoices still due}`` for ``_record_preview_sent``."""
+        if len(self) != 1 or self.state != "proposed" or history.state != "todo":
+            raise UserError(
+                self.env._(
+                    "This reminder was executed or previewed again meanwhile: this email "
+                    "was not sent."
+                )
+            )
+        held, current_by_line = self._lock_current_invoices()
+        if not held:
+            raise UserError(self._locked_message())
+        if self not in current_by_line or not history.line_ids.move_id <= current_by_line[self]:
+            raise UserError(
+                self.env._(
+                    "The invoices of this reminder changed meanwhile (paid, paused or "
+                    "reminded): close this window and preview the reminder again."
+                )
+            )
+        return current_by_line
+
+    def _record_preview_sent(self, history, message, current_by_line):
+        """The composer posted ``message``: the email action records it (the subject, body
+        and recipients the accountant sent) and is done, the line is executed as
+        ``_execute`` does with its other actions."""
+        self.ensure_one()
+        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        contact = history.contact_id
+        if contact not in message.partner_ids:
+            contact = message.partner_ids[:1]
+        vals = {
+            "state": "done",
+            "message_id": message.id,
+            "mail_id": (mails.filtered(lambda m: contact in m.recipient_ids) or mails)[:1].id,
+            "contact_id": contact.id,
+        }
+        history.with_context(tracking_disable=True).write(vals)
+        history._log_on_invoices()
+        others = self.history_ids.filtered(lambda h: h.state == "todo") - history
+        self._finish_execution(current_by_line, others)
+        self.run_id._update_state()
+
+    def _covers(self, move):
+        """After locking: is this invoice still due for its own level, one this line's
+        communication covers (its level or a lower one of the same policy)?"""
+        self.ensure_one()
+        level = move.relance_next_level_id
+        return (
+            level.policy_id == self.level_id.policy_id
+            and (level.sequence, level.offset_days)
+            <= (self.level_id.sequence, self.level_id.offset_days)
+            and move.relance_next_date
+            and move.relance_next_date <= self.date
+            and move._relance_still_due_for(level)
+        )
+
     def _set_invoices_level(self, current_by_line):
-        """The invoices now stand at the line's level (a light write: see
-        ``account.move._relance_light_write``)."""
+        """Each invoice now stands at its own level, the lower ones covered by the line's
+        communication (a light write: see ``account.move._relance_light_write``)."""
         by_level_date = defaultdict(lambda: self.env["account.move"])
         for line in self:
-            by_level_date[(line.level_id, line.date)] |= current_by_line[line]
+            for move in current_by_line[line]:
+                by_level_date[(move.relance_next_level_id, line.date)] |= move
         for (level, date), moves in by_level_date.items():
             vals = {
                 "relance_level_id": level.id,
@@ -154,7 +382,7 @@ class RelanceRunLine(models.Model):
         existing = self.env["relance.history.line"].search_fetch(
             [
                 ("move_id", "in", all_moves.ids),
-                ("level_id", "in", self.level_id.ids),
+                ("level_id", "in", all_moves.relance_next_level_id.ids),
                 ("state", "!=", "cancelled"),
             ],
             ["channel", "move_id", "level_id"],
@@ -178,15 +406,27 @@ class RelanceRunLine(models.Model):
                 line.write({"state": "skipped", "reason": _("Executed by another run.")})
         return histories
 
+    def _channels(self):
+        """The level's channels, the customer's preferred channel replacing its email and
+        SMS (each channel once)."""
+        self.ensure_one()
+        channels = self.level_id.channel_ids
+        preference = self.partner_id.relance_channel_preference
+        written = channels.filtered(lambda c: c.code in ("email", "sms"))
+        if not (preference and written):
+            return channels
+        preferred = self.env["relance.channel"].search([("code", "=", preference)], limit=1)
+        return (channels - written) | preferred
+
     def _history_values(self, moves, taken):
         """Values of this line's actions: one per channel of its level, for the invoices
-        that have not had it yet."""
+        that have not had it yet, each recorded at its own level."""
         self.ensure_one()
         contact = self.partner_id.relance_contact_id or self.partner_id
         vals_list = []
-        for channel in self.level_id.channel_ids:
+        for channel in self._channels():
             channel_moves = moves.filtered(
-                lambda m, c=channel: (self.level_id.id, c.code, m.id) not in taken
+                lambda m, c=channel: (m.relance_next_level_id.id, c.code, m.id) not in taken
             )
             if not channel_moves:
                 continue
@@ -204,7 +444,11 @@ class RelanceRunLine(models.Model):
                     "amount_due": sum(channel_moves.mapped("amount_residual_signed")),
                     "line_ids": [
                         fields.Command.create(
-                            {"move_id": m.id, "amount_residual": m.amount_residual}
+                            {
+                                "move_id": m.id,
+                                "level_id": m.relance_next_level_id.id,
+                                "amount_residual": m.amount_residual,
+                            }
                         )
                         for m in channel_moves
                     ],

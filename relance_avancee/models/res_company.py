@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -6,13 +8,9 @@ PENALTY_MODES = [
     ("contract", "Contractual rate"),
 ]
 
-LEGAL_MENTIONS = (
-    "En cas de retard de paiement, des pénalités de retard sont exigibles au taux de "
-    "%(rate)s, dès le jour suivant la date d'échéance, sans qu'un rappel soit nécessaire "
-    "(article L441-10 du Code de commerce), ainsi qu'une indemnité forfaitaire pour frais de "
-    "recouvrement de 40 € (article D441-5 du Code de commerce). Pas d'escompte pour paiement "
-    "anticipé."
-)
+# written by earlier versions in the company's invoice terms: the early-payment discount is now
+# stated on each invoice (see account_payment_term.py), from its payment terms
+LEGACY_NO_DISCOUNT = " Pas d'escompte pour paiement anticipé."
 
 
 class ResCompany(models.Model):
@@ -79,18 +77,41 @@ class ResCompany(models.Model):
         return companies
 
     def _relance_penalty_rate_label(self):
-        """How the penalty rate reads in the invoice terms."""
+        """How the penalty rate reads in the invoice terms (in the context's language)."""
         self.ensure_one()
         if self.relance_penalty_mode == "contract":
             return f"{self.relance_penalty_rate:g} %"
-        return "taux directeur de la BCE majoré de 10 points"
+        return self.env._("the ECB key interest rate plus 10 percentage points")
+
+    def _relance_invoice_mentions(self):
+        """The mandatory B2B mentions of the invoice terms (Code de commerce L441-9): the
+        penalty rate and the fixed recovery indemnity, in the context's language. The
+        early-payment discount depends on each invoice's payment terms and is printed on the
+        invoice itself (``account.move.relance_early_discount_mention``)."""
+        self.ensure_one()
+        return self.env._(
+            "In case of late payment, late-payment penalties are due at the rate of %(rate)s "
+            "from the day after the due date without a reminder being necessary (article "
+            "L441-10 of the French Commercial Code), as well as a fixed recovery indemnity of "
+            "40 EUR (article D441-5 of the French Commercial Code).",
+            rate=self._relance_penalty_rate_label(),
+        )
 
     def action_relance_add_invoice_mentions(self):
         """Adds the mandatory B2B mentions (penalty rate, 40 EUR indemnity) to the default
-        invoice terms, once."""
+        invoice terms, once, in the language of the company (the terms are translatable: that
+        is the text of the invoices of the customers in that language and of those without a
+        translation of their own). The "no discount" sentence that earlier versions added
+        there is removed: the discount is now stated on each invoice, from its payment terms."""
         for company in self:
-            mentions = LEGAL_MENTIONS % {"rate": company._relance_penalty_rate_label()}
-            terms = company.invoice_terms or ""
-            if "D441-5" not in terms:
-                company.invoice_terms = f"{terms}<p>{mentions}</p>"
+            localized = company.with_context(lang=company.partner_id.lang or self.env.lang)
+            terms = str(localized.invoice_terms or "")
+            cleaned = terms.replace(LEGACY_NO_DISCOUNT, "")
+            if "D441-5" not in cleaned:
+                cleaned = Markup("%s<p>%s</p>") % (
+                    Markup(cleaned),
+                    localized._relance_invoice_mentions(),
+                )
+            if cleaned != terms:
+                localized.invoice_terms = cleaned
         self.env["ir.config_parameter"].sudo().set_param("account.use_invoice_terms", True)

@@ -47,6 +47,10 @@ class ResPartner(models.Model):
         domain="[('id', 'child_of', commercial_partner_id)]",
         help="Who receives the reminders; by default the invoice address, else the customer.",
     )
+    relance_reminder_copy = fields.Boolean(
+        "Copy of reminders",
+        help="An accounting contact of the customer who receives the dunning emails in copy.",
+    )
     relance_channel_preference = fields.Selection(
         [("email", "Email"), ("sms", "SMS"), ("call", "Phone call"), ("letter", "Letter")],
         "Preferred channel",
@@ -251,3 +255,132 @@ class ResPartner(models.Model):
             "relance_exclusion_reason",
             "relance_user_id",
         ]
+
+    # ------------------------------------------------------------------------------------
+    # Customer statement (relevé de compte)
+    # ------------------------------------------------------------------------------------
+
+    def _relance_statement_domain(self, companies=None, date=None):
+        """The open receivable items of these customers (and their contacts): posted,
+        unreconciled journal items with something left, in ``companies`` when given,
+        dated ``date`` at the latest when given."""
+        domain = [
+            ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ]
+        if companies is not None:
+            domain.append(("company_id", "in", companies.ids))
+        if date:
+            domain.append(("date", "<=", date))
+        return domain
+
+    def _relance_statement_data(self, company, date):
+        """The statement of account of these customers in ``company`` at ``date``, from one
+        query for all of them: {commercial partner id: [per currency, by currency name,
+        {"currency", "items", "total", "ageing"}]}.
+
+        Each item, by due date: "type" (``invoice``, ``credit_note``, ``payment`` for an
+        unallocated payment or any other credit, ``entry`` for another debit), "number",
+        "date", "date_due", "amount" (the original amount) and "residual", signed (credits
+        negative) in the item's own currency, and "days_late" (of what is owed; 0 for a
+        credit). "ageing" spreads the residuals on the days past the due date (an item
+        without due date is aged from its date), as Odoo's aged receivable does, so its
+        buckets ``not_due``, ``1_30``, ``31_60``, ``61_90``, ``over_90`` add up to "total".
+        """
+        partners = self.commercial_partner_id
+        result = {partner.id: [] for partner in partners}
+        if not partners:
+            return result
+        lines = self.env["account.move.line"].search_fetch(
+            partners._relance_statement_domain(company, date),
+            [
+                "partner_id",
+                "move_name",
+                "move_type",
+                "date",
+                "date_maturity",
+                "currency_id",
+                "amount_currency",
+                "amount_residual_currency",
+            ],
+            order="id",
+        )
+        by_partner = {}
+        for line in lines:
+            due = line.date_maturity or line.date
+            age = (date - due).days
+            residual = line.amount_residual_currency
+            if line.move_type in ("out_invoice", "out_receipt"):
+                kind = "invoice"
+            elif line.move_type == "out_refund":
+                kind = "credit_note"
+            else:
+                kind = "payment" if residual < 0 else "entry"
+            statement = by_partner.setdefault(line.partner_id.commercial_partner_id.id, {})
+            currency = statement.setdefault(
+                line.currency_id,
+                {
+                    "currency": line.currency_id,
+                    "items": [],
+                    "total": 0.0,
+                    "ageing": dict.fromkeys(("not_due", "1_30", "31_60", "61_90", "over_90"), 0.0),
+                },
+            )
+            currency["items"].append(
+                {
+                    "type": kind,
+                    "number": line.move_name,
+                    "date": line.date,
+                    "date_due": due,
+                    "amount": line.amount_currency,
+                    "residual": residual,
+                    "days_late": max(age, 0) if residual > 0 else 0,
+                }
+            )
+            currency["total"] += residual
+            currency["ageing"][self._relance_ageing_bucket(age)] += residual
+        for partner_id, statement in by_partner.items():
+            for values in statement.values():
+                values["items"].sort(key=lambda i: (i["date_due"], i["date"], i["number"]))
+                rounding = values["currency"].round
+                values["total"] = rounding(values["total"])
+                values["ageing"] = {
+                    key: rounding(amount) for key, amount in values["ageing"].items()
+                }
+            result[partner_id] = sorted(statement.values(), key=lambda v: v["currency"].name)
+        return result
+
+    @api.model
+    def _relance_ageing_bucket(self, days_late):
+        """The statement's ageing bucket of an item so many days past its due date."""
+        if days_late <= 0:
+            return "not_due"
+        if days_late > 90:
+            return "over_90"
+        start = (days_late - 1) // 30 * 30
+        return f"{start + 1}_{start + 30}"
+
+    def _relance_statement_companies(self):
+        """The companies in which these customers have open receivable items."""
+        groups = self.env["account.move.line"]._read_group(
+            self._relance_statement_domain(), ["company_id"]
+        )
+        return self.env["res.company"].union(*(company for (company,) in groups))
+
+    def _relance_portal_statement_company(self, company_id=None, current=None):
+        """The company whose statement the customer gets on the portal: ``company_id`` (a
+        request parameter, not trusted) when the customer has open items in it, else the
+        ``current`` company when it has, else the first company where it has, else the
+        ``current`` one (an empty statement). Never a company of someone else's items: the
+        items shown are always the customer's own."""
+        self.ensure_one()
+        companies = self._relance_statement_companies()
+        asked = companies.filtered(lambda c: c.id == company_id)
+        if asked:
+            return asked
+        if current and current in companies:
+            return current
+        return companies[:1] or current or self.env.company

@@ -1,2 +1,3 @@
 from . import relance_receivable_report
 from . import relance_action_report
+from . import relance_statement

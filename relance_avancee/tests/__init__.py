@@ -10,3 +10,7 @@ from . import test_reporting
 from . import test_translations
 from . import test_portal
 from . import test_install_existing
+from . import test_discount_dispute
+from . import test_already_paid
+from . import test_statement
+from . import test_preview

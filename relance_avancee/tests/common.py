@@ -19,6 +19,12 @@ class RelanceCommon(AccountTestInvoicingCommon):
         policies = cls.env["relance.policy"].search([("company_id", "=", company.id)])
         cls.policy_b2b = policies.filtered(lambda p: p.policy_type == "b2b")
         cls.policy_b2c = policies.filtered(lambda p: p.policy_type == "b2c")
+        # Reminders go out whatever the day and hour the suite runs at; the sending window
+        # is tested by itself, at frozen times (test_customer_message.py).
+        always = {"send_days": "all", "send_hour_from": 0.0, "send_hour_to": 24.0}
+        for name, value in always.items():
+            cls.env["ir.default"].set("relance.policy", name, value)
+        policies.write(always)
         cls.customer_b2b = cls.env["res.partner"].create(
             {"name": "Dupont Industries SAS", "is_company": True, "email": "compta@dupont.example"}
         )

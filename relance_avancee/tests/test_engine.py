@@ -28,11 +28,25 @@ class TestEngine(RelanceCommon):
             self.env["relance.run"]._cron_run_dunning()
             self.env.flush_all()
 
-    def _ladder(self, invoice, first_day, last_day):
-        """Runs the cron every day; returns [(days from due date, level name)] of the changes."""
+    def _log_calls(self, invoice, outcome="reached"):
+        """The credit controller logs the calls planned for the invoice."""
+        calls = invoice.relance_history_line_ids.history_id.filtered(
+            lambda h: h.channel == "call" and h.state == "todo"
+        )
+        for call in calls:
+            self.env["relance.call.log"].create(
+                {"history_id": call.id, "outcome": outcome}
+            ).action_confirm()
+
+    def _ladder(self, invoice, first_day, last_day, log_calls=True):
+        """Runs the cron every day (the calls planned are logged as answered the next day);
+        returns [(days from due date, level name)] of the changes."""
         steps, level = [], invoice.relance_level_id
         day = first_day
         while day <= last_day:
+            if log_calls:
+                with freeze_time(day):
+                    self._log_calls(invoice)
             self._cron(day)
             if invoice.relance_level_id != level:
                 level = invoice.relance_level_id
@@ -83,14 +97,42 @@ class TestEngine(RelanceCommon):
         emails = history.filtered(lambda h: h.channel == "email")
         self.assertEqual(set(emails.mapped("state")), {"done"})
         self.assertEqual(len(self._mails(self.customer_b2b)), 3)
-        self.assertEqual(set((history - emails).mapped("state")), {"todo"})
         call = history.filtered(lambda h: h.channel == "call")
-        self.assertEqual(call.activity_id.activity_type_id.name, "Call")
+        self.assertEqual(call.state, "done")
+        self.assertEqual(call.call_outcome, "reached")
+        self.assertEqual(set((history - emails - call).mapped("state")), {"todo"})
+        second = emails.filtered(lambda h: h.level_id.name == "Second reminder")
+        self.assertIn("Following our recent telephone call", second.mail_id.body_html)
         self.assertTrue(history.filtered(lambda h: h.channel == "notice").attachment_id)
         # the accountant validates the handover: the invoice is handed over
         handover.with_user(self.accountant).action_execute()
         self.assertTrue(invoice.relance_handed_over)
         self.assertEqual(invoice.relance_state, "handed_over")
+
+    def test_level_after_a_call_waits_for_its_outcome(self):
+        """The second reminder follows the call: it waits until the call is logged, and
+        says nothing of a call that did not take place."""
+        self.customer_b2b.phone = "04 72 10 20 30"
+        self.customer_b2b.country_id = self.env.ref("base.fr")
+        invoice = self._invoice(self.customer_b2b, 900.0)
+        steps = self._ladder(
+            invoice, DUE + timedelta(days=7), DUE + timedelta(days=22), log_calls=False
+        )
+        self.assertEqual(steps, [(7, "First reminder"), (15, "Phone call")])
+        self.assertIn("Waiting for the outcome of the call", invoice.relance_skip_reason)
+        # no answer after every try: the next level goes out, without a word of a call
+        call = invoice.relance_history_line_ids.history_id.filtered(lambda h: h.channel == "call")
+        for _try in range(call.level_id.call_max_tries):
+            with freeze_time(DUE + timedelta(days=23)):
+                self._log_calls(invoice, outcome="no_answer")
+        self.assertEqual(call.state, "done")
+        self._cron(DUE + timedelta(days=23))
+        self.assertEqual(invoice.relance_level_id.name, "Second reminder")
+        second = invoice.relance_history_line_ids.history_id.filtered(
+            lambda h: h.level_id.name == "Second reminder"
+        )
+        self.assertNotIn("telephone call", second.mail_id.body_html)
+        self.assertIn("Despite our previous reminder", second.mail_id.body_html)
 
     def test_b2c_ladder(self):
         invoice = self._invoice(self.customer_b2c, 240.0)
@@ -142,7 +184,8 @@ class TestEngine(RelanceCommon):
             "IBAN <strong>FR7630006000011234567890189</strong>, BIC <strong>AGRIFRPP</strong>",
             mails.body_html,
         )
-        self.assertEqual(mails.recipient_ids, self.customer_b2b)
+        self.assertEqual(mails.email_to, self.customer_b2b.email_formatted)
+        self.assertFalse(mails.recipient_ids, "no copy asked by the policy")
         history = invoices.relance_history_line_ids.history_id
         self.assertEqual(len(history), 1)
         self.assertEqual(history.amount_due, 600.0)

@@ -155,7 +155,8 @@ class TestLegal(RelanceCommon):
         self.company.action_relance_add_invoice_mentions()
         terms = self.company.invoice_terms
         self.assertEqual(terms.count("D441-5"), 1)
-        self.assertIn("40 €", terms)
-        self.assertIn("BCE majoré de 10 points", terms)
+        self.assertIn("40 EUR", terms)
+        self.assertIn("ECB key interest rate plus 10 percentage points", terms)
+        self.assertNotIn("discount", terms, "stated on each invoice, from its payment terms")
         invoice = self._relance_invoice(self.customer_b2b, 100.0, date(2026, 1, 10), post=False)
         self.assertIn("D441-5", str(invoice.narration))

@@ -48,7 +48,7 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         self.assertEqual(invoice.relance_level_id.name, "First reminder")
         history = invoice.relance_history_line_ids.history_id
         self.assertEqual(history.state, "done")
-        self.assertEqual(history.mail_id.recipient_ids, late)
+        self.assertEqual(history.mail_id.email_to, late.email_formatted)
         self.assertFalse(other_invoice.relance_level_id)
         other_line = run.line_ids.filtered(lambda line: line.partner_id == other)
         self.assertEqual(other_line.state, "excluded")

@@ -26,6 +26,10 @@ class RelanceCallLog(models.TransientModel):
     )
     promise_amount = fields.Monetary("Promised amount", currency_field="currency_id")
     dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
+    paid_date = fields.Date(
+        "Paid on", default=fields.Date.context_today, help="When the customer says it paid."
+    )
+    paid_amount = fields.Monetary("Amount paid", currency_field="currency_id")
     note = fields.Text()
 
     @api.model
@@ -36,6 +40,8 @@ class RelanceCallLog(models.TransientModel):
         history = self.env["relance.history"].browse(values.get("history_id"))
         if "promise_amount" in fields_list and history:
             values["promise_amount"] = history.amount_due
+        if "paid_amount" in fields_list and history:
+            values["paid_amount"] = history.amount_due
         return values
 
     def _default_history(self):
@@ -78,13 +84,22 @@ class RelanceCallLog(models.TransientModel):
         history.write({"state": "done", "reason": False})
 
     def _after_paid(self, history):
+        """A declaration pauses the open invoices while the credit controller looks for
+        the payment (see relance_payment_declaration.py)."""
+        if not self.paid_date or not self.paid_amount:
+            raise UserError(self.env._("Give the date and the amount the customer says it paid."))
+        moves = self._open_moves(history)
+        if moves:
+            self.env["relance.payment.declaration"]._declare(
+                moves,
+                self.paid_date,
+                self.paid_amount,
+                source="call",
+                note=self.note or "",
+                history_id=history.id,
+            )
         history.write(
             {"state": "done", "reason": self.env._("The customer says it is already paid.")}
-        )
-        history.partner_id.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Check the payment announced on the phone"),
-            user_id=history._call_user().id,
         )
 
     def _after_no_answer(self, history):

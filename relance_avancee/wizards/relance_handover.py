@@ -134,7 +134,7 @@ class RelanceHandover(models.TransientModel):
                     channels.get(history.channel),
                     states.get(history.state),
                     " ".join(history.line_ids.move_id.mapped("name")),
-                    history.amount_due,
+                    history._amounts_text(),
                     history.registered_letter_number or "",
                     history.acknowledgment_date or "",
                     history.reason or "",
