@@ -1,6 +1,22 @@
 from . import controllers, models, report, wizards
 
 
+def pre_init_hook(env):
+    """The dunning columns of existing invoices are created empty: the ORM would compute
+    them invoice by invoice before any policy exists; the post-init hook fills them in one
+    statement once the policies are loaded."""
+    env.cr.execute(
+        """
+        ALTER TABLE account_move
+            ADD COLUMN IF NOT EXISTS relance_policy_id integer,
+            ADD COLUMN IF NOT EXISTS relance_next_level_id integer,
+            ADD COLUMN IF NOT EXISTS relance_next_date date,
+            ADD COLUMN IF NOT EXISTS relance_state varchar,
+            ADD COLUMN IF NOT EXISTS relance_prescription_date date
+        """
+    )
+
+
 def post_init_hook(env):
     """Every existing company gets its copy of the shipped B2B and B2C policies, and the
     invoices that existed before the module enter dunning at their stage."""

@@ -42,6 +42,7 @@
         "web.assets_backend": ["relance_avancee/static/src/**/*"],
         "web.assets_tests": ["relance_avancee/static/tests/tours/*.js"],
     },
+    "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

@@ -2,6 +2,23 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 
+# a customer abroad: (name, city, [(currency, rate to the euro, days late today, amount)])
+DEMO_FOREIGN = ("Alpine Tools AG", "Genève", [("USD", 1.08, 9, 2400.0), ("CHF", 0.94, 19, 860.0)])
+# (customer, amount) of an invoice with an early-payment discount, at its pre-reminder today
+DEMO_DISCOUNT = ("Électricité Garnier SARL", 1200.0)
+# (customer, contact, email) of an accounting department in copy of the reminders
+DEMO_COPY_CONTACT = (
+    "Transports Lefèvre SAS",
+    "Service comptabilité fournisseurs",
+    "comptabilite@transports-lefevre.example",
+)
+# (customer, amount or 0 for the whole invoice, message) of a payment declared on the portal
+DEMO_PAID_DECLARATION = (
+    "Cabinet Dubois Architectes",
+    0,
+    "Virement effectué avant-hier, référence VIR-2026-1187.",
+)
+
 # (name, is_company, email, phone, city, [(days late today, amount), ...]); the delays hit
 # the levels' days so that today's proposal has customers at several levels.
 DEMO_CUSTOMERS = [
@@ -285,6 +302,9 @@ class RelanceDemo(models.AbstractModel):
         )
         today = fields.Date.context_today(self)
         invoices = self._create_invoices(company, today)
+        invoices |= self._load_foreign_customer(company, today)
+        invoices |= self._load_early_discount(company, today)
+        self._load_copy_contact(invoices)
         disputed = invoices.filtered(lambda m: m.partner_id.name == "Garage Moreau & Fils")[:1]
         first_due = min(invoices.mapped("invoice_date_due"))
         self._simulate_past_runs(company, first_due - timedelta(days=6), today - timedelta(days=1))
@@ -295,6 +315,7 @@ class RelanceDemo(models.AbstractModel):
         self._load_paid_history(invoices.partner_id, today)
         self._load_handover(invoices)
         self._load_portal_user(company, invoices)
+        self._load_paid_declaration(invoices, today)
         run = self.env["relance.engine"]._prepare_run(today, company)
         if run:
             run._notify_controllers()
@@ -578,3 +599,121 @@ class RelanceDemo(models.AbstractModel):
                     "note": "Client joint : il s'engage à régler rapidement.",
                 }
             ).action_confirm()
+
+    @api.model
+    def _load_foreign_customer(self, company, today):
+        """A Swiss customer invoiced in US dollars and Swiss francs: every reminder shows
+        the amounts in the invoices' currencies, totalled per currency."""
+        name, city, rows = DEMO_FOREIGN
+        partner = self.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "email": "accounts@alpine-tools.example",
+                "phone": "+41 22 345 67 89",
+                "street": "Rue du Rhône 14",
+                "zip": "1204",
+                "city": city,
+                "country_id": self.env.ref("base.ch").id,
+                "relance_user_id": self.env.ref("base.user_admin").id,
+            }
+        )
+        vals_list = []
+        for code, rate, days_late, amount in rows:
+            currency = self.env.ref(f"base.{code}")
+            currency.active = True
+            if not currency.rate_ids.filtered(lambda r: r.company_id == company):
+                self.env["res.currency.rate"].create(
+                    {
+                        "currency_id": currency.id,
+                        "company_id": company.id,
+                        "name": today - timedelta(days=365),
+                        "rate": rate,
+                    }
+                )
+            due = today - timedelta(days=days_late)
+            vals_list.append(
+                self._demo_invoice_values(company, partner, due, amount, currency_id=currency.id)
+            )
+        invoices = self.env["account.move"].create(vals_list)
+        invoices.action_post()
+        return invoices
+
+    @api.model
+    def _load_early_discount(self, company, today):
+        """An invoice whose payment terms grant 2 % for an early payment: its pre-reminder,
+        in today's proposal, offers to deduct it."""
+        term = self.env["account.payment.term"].create(
+            {
+                "name": "30 jours, escompte 2 % à 28 jours",
+                "company_id": company.id,
+                "early_discount": True,
+                "discount_percentage": 2.0,
+                "discount_days": 28,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})
+                ],
+            }
+        )
+        partner = self.env["res.partner"].search([("name", "=", DEMO_DISCOUNT[0])], limit=1)
+        invoice_date = today - timedelta(days=25)
+        invoice = self.env["account.move"].create(
+            self._demo_invoice_values(
+                company,
+                partner,
+                False,
+                DEMO_DISCOUNT[1],
+                invoice_date=invoice_date,
+                invoice_payment_term_id=term.id,
+            )
+        )
+        invoice.action_post()
+        return invoice
+
+    @api.model
+    def _demo_invoice_values(self, company, partner, due, amount, **values):
+        vals = {
+            "move_type": "out_invoice",
+            "company_id": company.id,
+            "partner_id": partner.id,
+            "invoice_date": due and due - timedelta(days=30),
+            "invoice_date_due": due,
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [
+                Command.create(
+                    {"name": "Prestation de services", "price_unit": amount, "tax_ids": []}
+                )
+            ],
+        }
+        vals.update(values)
+        if not vals["invoice_date_due"]:
+            del vals["invoice_date_due"]
+        return vals
+
+    @api.model
+    def _load_copy_contact(self, invoices):
+        """The accounting department of a customer receives the reminders in copy."""
+        name, contact, email = DEMO_COPY_CONTACT
+        partner = invoices.partner_id.filtered(lambda p: p.name == name)
+        self.env["res.partner"].create(
+            {
+                "name": contact,
+                "parent_id": partner.id,
+                "email": email,
+                "relance_reminder_copy": True,
+            }
+        )
+
+    @api.model
+    def _load_paid_declaration(self, invoices, today):
+        """A customer said on the portal that it already paid: the invoice waits while the
+        accountant looks for the transfer."""
+        name, amount, message = DEMO_PAID_DECLARATION
+        invoice = invoices.filtered(lambda m: m.partner_id.name == name and m.amount_residual)[:1]
+        self.env["relance.payment.declaration"]._portal_declare(
+            invoice,
+            invoice.partner_id,
+            str(today - timedelta(days=2)),
+            str(amount or invoice.amount_residual),
+            message,
+        )

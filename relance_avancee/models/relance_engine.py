@@ -7,6 +7,14 @@ from .res_partner import GRADE_PRIORITY
 
 # channels whose documents claim overdue amounts: invoices not yet due stay out of them
 CLAIM_CHANNELS = ("letter", "notice", "handover")
+# the stored fields of account.move that _backfill sets, created empty by the pre-init hook
+BACKFILL_FIELDS = [
+    "relance_policy_id",
+    "relance_next_level_id",
+    "relance_next_date",
+    "relance_state",
+    "relance_prescription_date",
+]
 
 
 class RelanceEngine(models.AbstractModel):
@@ -35,23 +43,17 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _backfill(self, companies, date=None):
-        """Brings the customer invoices of these companies into dunning in three set-based
-        statements: those that have no policy get their customer's (installing the module
-        on existing invoices, a policy created later); then the next level and date of the
-        posted ones that have none, and the state of them all, as the computes would set
-        them. Idempotent: a second call writes nothing."""
+        """Brings the customer invoices of these companies into dunning in one set-based
+        statement, as the computes would (installing the module on existing invoices, an
+        upgrade, a policy created later): a policy for those that have none, the next level
+        and date of the posted ones that have none, the state and the prescription date of
+        them all. Idempotent: a second call writes nothing."""
         if not companies:
             return
-        date = date or fields.Date.context_today(self)
-        moves = self.env["account.move"]
         self.env.flush_all()
-        args = {"companies": tuple(companies.ids), "date": date}
-        self.env.cr.execute(SQL(BACKFILL_POLICY, **args))
-        self.env.cr.execute(SQL(BACKFILL_NEXT_LEVEL, **args))
-        self.env.cr.execute(SQL(BACKFILL_STATE, **args))
-        moves.invalidate_model(
-            ["relance_policy_id", "relance_next_level_id", "relance_next_date", "relance_state"]
-        )
+        date = date or fields.Date.context_today(self)
+        self.env.cr.execute(SQL(BACKFILL, companies=tuple(companies.ids), date=date))
+        self.env["account.move"].invalidate_model(BACKFILL_FIELDS)
 
     @api.model
     def _refresh(self, date, companies):
@@ -310,37 +312,20 @@ class RelanceEngine(models.AbstractModel):
         return run
 
 
-# The SQL of _backfill, mirroring account.move's computes of the same fields (policy: the
-# customer's own for its company, else the company's first active policy of the customer's
-# type; next level: the first level after the current one, pre-due levels passed over once
-# the due date is past; state: _relance_state_at).
-BACKFILL_POLICY = """
+# The SQL of _backfill: one statement (each row of account_move rewritten once, its many
+# indexes updated once), mirroring account.move's computes of the same fields. Policy: the
+# invoice's own, else the customer's for its company, else the company's first active policy
+# of the customer's type. Next level, for a posted invoice that has none: the first level
+# after its current one, pre-due levels passed over once the due date is past. State:
+# _relance_state_at. Prescription: 5 years (B2B) or 2 years (B2C) from the interruption, the
+# delivery or the invoice date.
+BACKFILL = """
     WITH defaults AS (
         SELECT DISTINCT ON (company_id, policy_type) id, company_id, policy_type
           FROM relance_policy
          WHERE active AND company_id IN %(companies)s
          ORDER BY company_id, policy_type, sequence, id
-    ), target AS (
-        SELECT move.id, COALESCE(own.id, dflt.id) AS policy_id
-          FROM account_move move
-          JOIN res_partner partner ON partner.id = move.commercial_partner_id
-     LEFT JOIN relance_policy own
-            ON own.id = partner.relance_policy_id AND own.company_id = move.company_id
-     LEFT JOIN defaults dflt
-            ON dflt.company_id = move.company_id
-           AND dflt.policy_type = COALESCE(partner.relance_policy_type, 'b2b')
-         WHERE move.move_type = 'out_invoice'
-           AND move.company_id IN %(companies)s
-           AND move.relance_policy_id IS NULL
-    )
-    UPDATE account_move move
-       SET relance_policy_id = target.policy_id
-      FROM target
-     WHERE move.id = target.id AND target.policy_id IS NOT NULL
-"""
-
-BACKFILL_NEXT_LEVEL = """
-    WITH ranked AS (
+    ), ranked AS (
         SELECT level.id, level.policy_id, level.offset_days, level.min_days_since_previous,
                ROW_NUMBER() OVER (
                    PARTITION BY level.policy_id
@@ -349,60 +334,75 @@ BACKFILL_NEXT_LEVEL = """
           FROM relance_level level
           JOIN relance_policy policy ON policy.id = level.policy_id
          WHERE policy.company_id IN %(companies)s
-    ), target AS (
-        SELECT move.id, nxt.id AS level_id,
-               LEAST(
-                   GREATEST(move.invoice_date_due + nxt.offset_days,
-                            move.relance_last_date + nxt.min_days_since_previous),
-                   move.relance_escalate_date
-               ) AS next_date
+    ), base AS (
+        SELECT move.*,
+               COALESCE(move.relance_policy_id, own.id, dflt.id) AS new_policy_id,
+               (COALESCE(move.relance_interruption_date, move.delivery_date, move.invoice_date)
+                + CASE WHEN partner.relance_policy_type = 'b2c'
+                       THEN INTERVAL '2 years' ELSE INTERVAL '5 years' END)::date
+                   AS new_prescription_date,
+               ABS(move.amount_residual) < currency.rounding / 2 AS settled
           FROM account_move move
+          JOIN res_partner partner ON partner.id = move.commercial_partner_id
+          JOIN res_currency currency ON currency.id = move.currency_id
+     LEFT JOIN relance_policy own
+            ON own.id = partner.relance_policy_id AND own.company_id = move.company_id
+     LEFT JOIN defaults dflt
+            ON dflt.company_id = move.company_id
+           AND dflt.policy_type = COALESCE(partner.relance_policy_type, 'b2b')
+         WHERE move.move_type = 'out_invoice'
+           AND move.company_id IN %(companies)s
+    ), leveled AS (
+        SELECT base.*,
+               COALESCE(base.relance_next_level_id, nxt.id) AS new_level_id,
+               CASE WHEN base.relance_next_level_id IS NOT NULL THEN base.relance_next_date
+                    ELSE LEAST(
+                        GREATEST(base.invoice_date_due + nxt.offset_days,
+                                 base.relance_last_date + nxt.min_days_since_previous),
+                        base.relance_escalate_date)
+               END AS new_next_date
+          FROM base
      LEFT JOIN ranked cur
-            ON cur.id = move.relance_level_id AND cur.policy_id = move.relance_policy_id
+            ON cur.id = base.relance_level_id AND cur.policy_id = base.new_policy_id
      LEFT JOIN LATERAL (
                 SELECT lv.id, lv.offset_days, lv.min_days_since_previous
                   FROM ranked lv
-                 WHERE lv.policy_id = move.relance_policy_id
+                 WHERE base.relance_next_level_id IS NULL
+                   AND base.state = 'posted'
+                   AND base.invoice_date_due IS NOT NULL
+                   AND lv.policy_id = base.new_policy_id
                    AND lv.rank > COALESCE(cur.rank, 0)
-                   AND NOT (lv.offset_days < 0 AND %(date)s > move.invoice_date_due)
+                   AND NOT (lv.offset_days < 0 AND %(date)s > base.invoice_date_due)
                  ORDER BY lv.rank
                  LIMIT 1
                ) nxt ON TRUE
-         WHERE move.move_type = 'out_invoice'
-           AND move.state = 'posted'
-           AND move.company_id IN %(companies)s
-           AND move.relance_policy_id IS NOT NULL
-           AND move.invoice_date_due IS NOT NULL
-           AND move.relance_next_level_id IS NULL
-    )
-    UPDATE account_move move
-       SET relance_next_level_id = target.level_id, relance_next_date = target.next_date
-      FROM target
-     WHERE move.id = target.id AND target.level_id IS NOT NULL
-"""
-
-BACKFILL_STATE = """
-    WITH target AS (
-        SELECT move.id,
+    ), target AS (
+        SELECT leveled.*,
                CASE
-                   WHEN move.state != 'posted'
-                     OR move.payment_state IN ('paid', 'in_payment', 'reversed')
-                     OR ABS(move.amount_residual) < currency.rounding / 2 THEN 'closed'
-                   WHEN move.relance_handed_over THEN 'handed_over'
-                   WHEN move.relance_dispute
-                     OR move.relance_payment_plan_id IS NOT NULL
-                     OR move.relance_pause_until >= %(date)s THEN 'paused'
-                   WHEN move.relance_next_date <= %(date)s THEN 'to_remind'
-                   WHEN move.relance_level_id IS NOT NULL THEN 'waiting'
+                   WHEN leveled.state != 'posted'
+                     OR leveled.payment_state IN ('paid', 'in_payment', 'reversed')
+                     OR leveled.settled THEN 'closed'
+                   WHEN leveled.relance_handed_over THEN 'handed_over'
+                   WHEN leveled.relance_dispute
+                     OR leveled.relance_payment_plan_id IS NOT NULL
+                     OR leveled.relance_pause_until >= %(date)s THEN 'paused'
+                   WHEN leveled.new_next_date <= %(date)s THEN 'to_remind'
+                   WHEN leveled.relance_level_id IS NOT NULL THEN 'waiting'
                    ELSE 'not_due'
-               END AS state
-          FROM account_move move
-          JOIN res_currency currency ON currency.id = move.currency_id
-         WHERE move.move_type = 'out_invoice'
-           AND move.company_id IN %(companies)s
+               END AS new_state
+          FROM leveled
     )
     UPDATE account_move move
-       SET relance_state = target.state
+       SET relance_policy_id = target.new_policy_id,
+           relance_next_level_id = target.new_level_id,
+           relance_next_date = target.new_next_date,
+           relance_state = target.new_state,
+           relance_prescription_date = target.new_prescription_date
       FROM target
-     WHERE move.id = target.id AND move.relance_state IS DISTINCT FROM target.state
+     WHERE move.id = target.id
+       AND (target.new_policy_id IS DISTINCT FROM target.relance_policy_id
+            OR target.new_level_id IS DISTINCT FROM target.relance_next_level_id
+            OR target.new_next_date IS DISTINCT FROM target.relance_next_date
+            OR target.new_state IS DISTINCT FROM target.relance_state
+            OR target.new_prescription_date IS DISTINCT FROM target.relance_prescription_date)
 """

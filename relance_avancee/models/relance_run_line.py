@@ -51,8 +51,8 @@ class RelanceRunLine(models.Model):
     )
     reason = fields.Char()
     history_ids = fields.One2many("relance.history", "run_line_id", "Actions")
-    preview_email_ok = fields.Boolean(compute="_compute_buttons_ok")
-    print_letter_ok = fields.Boolean(compute="_compute_buttons_ok")
+    preview_email_ok = fields.Boolean("Email to preview", compute="_compute_buttons_ok")
+    print_letter_ok = fields.Boolean("Letter to print", compute="_compute_buttons_ok")
 
     @api.depends("move_ids")
     def _compute_move_count(self):

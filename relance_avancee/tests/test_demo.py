@@ -2,8 +2,12 @@ from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.relance_avancee.models.relance_demo import (
+    DEMO_COPY_CONTACT,
     DEMO_CUSTOMERS,
+    DEMO_DISCOUNT,
+    DEMO_FOREIGN,
     DEMO_HANDOVER,
+    DEMO_PAID_DECLARATION,
     DEMO_PORTAL,
 )
 
@@ -92,3 +96,32 @@ class TestDemo(TransactionCase):
         own = self.invoices.filtered(lambda m: m.partner_id.name == name)
         self.assertEqual(visible.filtered(lambda m: m.move_type == "out_invoice"), own)
         self.assertTrue(own.filtered(lambda m: m.relance_days_overdue and m.relance_reminder_count))
+
+    def test_what_customers_receive(self):
+        """A customer invoiced in USD and CHF, one reminder covering several levels, an
+        accounting contact in copy, a payment declared on the portal, an early-payment
+        discount offered by today's pre-reminder."""
+        foreign = self.env["relance.history"].search(
+            [("partner_id.name", "=", DEMO_FOREIGN[0]), ("channel", "=", "email")]
+        )
+        self.assertTrue(
+            foreign.filtered(lambda h: len(h.line_ids.move_id.currency_id) == 2),
+            "no reminder lists both currencies",
+        )
+        self.assertTrue(self.actions.filtered(lambda h: h._covers_several_levels()))
+        copied = self.actions.filtered(lambda h: h.partner_id.name == DEMO_COPY_CONTACT[0])
+        self.assertIn(
+            DEMO_COPY_CONTACT[2], " ".join(filter(None, copied.mail_id.mapped("email_cc")))
+        )
+        declaration = self.env["relance.payment.declaration"].search(
+            [("partner_id.name", "=", DEMO_PAID_DECLARATION[0]), ("source", "=", "portal")]
+        )
+        self.assertEqual(declaration.state, "open")
+        discounted = self.env["account.move"].search(
+            [
+                ("partner_id.name", "=", DEMO_DISCOUNT[0]),
+                ("invoice_payment_term_id.early_discount", "=", True),
+            ]
+        )
+        line = discounted.relance_run_line_ids.filtered(lambda ln: ln.state == "proposed")
+        self.assertLess(line.level_id.offset_days, 0, "pre-reminder today")

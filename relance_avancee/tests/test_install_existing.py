@@ -9,6 +9,7 @@ DUNNING_FIELDS = [
     "relance_next_level_id",
     "relance_next_date",
     "relance_state",
+    "relance_prescription_date",
 ]
 
 
@@ -67,8 +68,13 @@ class TestInstallExisting(RelanceCommon):
             move = self._existing(ref)
             line = lines.filtered(lambda line, move=move: move in line.move_ids)
             self.assertEqual(len(line), 1, f"{move.ref} not proposed")
-            self.assertEqual(line.level_id, move.relance_next_level_id)
             self.assertEqual(line.run_id.company_id, move.company_id)
+            # one communication per customer, at the highest level due (the pre-reminder of
+            # PREEXISTING-2 is covered by the first reminder of its customer's invoices)
+            self.assertGreater(line.level_id.offset_days, 0)
+            self.assertLessEqual(
+                move.relance_next_level_id.sequence, line.level_id.sequence, move.ref
+            )
         self.assertFalse(lines.move_ids & (self._existing("3") | self._existing("4")))
 
     def test_backfill_equals_the_computes_and_is_idempotent(self):

@@ -2,6 +2,7 @@ import base64
 from datetime import date
 
 from freezegun import freeze_time
+from markupsafe import Markup
 
 from odoo import Command
 from odoo.exceptions import UserError
@@ -93,7 +94,7 @@ class TestPreview(RelanceCommon):
             {self.billing.id, self.director.id, self.manager.partner_id.id},
         )
         # the invoices' PDFs, as copies: removing one here leaves the invoice's own
-        attachments = composer.attachment_ids
+        attachments = self.env["ir.attachment"].browse(composer.attachment_ids.ids)
         self.assertEqual(len(attachments), 2)
         self.assertEqual(
             sorted(attachments.mapped("raw")),
@@ -101,14 +102,16 @@ class TestPreview(RelanceCommon):
         )
         self.assertNotIn(attachments[0], self.invoices.invoice_pdf_report_id)
         self.assertEqual(set(attachments.mapped("res_model")), {"mail.compose.message"})
-        self.assertFalse(composer.email_add_signature)
         self.assertEqual(composer.email_from, self.manager.email_formatted)
+        wizard = composer.save()
+        self.assertFalse(wizard.email_add_signature)
+        self.assertFalse(wizard.auto_delete)
 
     def test_send_records_what_was_sent(self):
         self.customer_b2b.message_subscribe(partner_ids=self.basic_user.partner_id.ids)
         composer = self._composer(self.line.action_preview_email())
         composer.subject = "Dupont: our call of this morning"
-        composer.body += "<p>As agreed on the phone, we expect your transfer on Friday.</p>"
+        composer.body += Markup("<p>As agreed on the phone, we expect your transfer on Friday.</p>")
         composer.partner_ids.remove(self.director.id)
         composer.save().action_send_mail()
 
@@ -118,7 +121,10 @@ class TestPreview(RelanceCommon):
         message = history.message_id
         self.assertEqual((message.model, message.res_id), ("res.partner", self.customer_b2b.id))
         self.assertEqual(message.subject, "Dupont: our call of this morning")
-        self.assertIn("we expect your transfer on Friday", message.body)
+        self.assertIn(
+            "<p>As agreed on the phone, we expect your transfer on Friday.</p>", message.body
+        )
+        self.assertIn("we expect your transfer on Friday", history.mail_id.body_html)
         self.assertIn(self.invoices[0].name, message.body)
         self.assertEqual(message.partner_ids, self.billing | self.manager.partner_id)
         self.assertEqual(len(message.attachment_ids), 2)
@@ -168,7 +174,10 @@ class TestPreview(RelanceCommon):
             self._composer(first).save().action_send_mail()
         self._composer(second).save().action_send_mail()
         self.assertEqual(self.line.state, "done")
-        self.assertEqual(len(self._mails()), 1)
+        sent = self.line.history_ids.filtered(lambda h: h.state == "done")
+        self.assertEqual(sent.id, second["context"]["relance_preview_history_id"])
+        # one message, its emails split by Odoo per kind of recipient (customer, user)
+        self.assertEqual(self._mails().mail_message_id, sent.message_id)
 
     def test_send_after_the_line_was_executed_meanwhile(self):
         composer = self._composer(self.line.action_preview_email()).save()
@@ -197,7 +206,7 @@ class TestPreview(RelanceCommon):
             composer.save().action_schedule_message()
 
     def test_print_the_letter_of_a_proposed_line(self):
-        self.customer_b2b.write({"street": "1 rue du Port", "city": "Marseille"})
+        self.billing.write({"street": "1 rue du Port", "city": "Marseille"})
         letter_level = self.policy_b2b.level_ids.filtered(
             lambda lv: "letter" in lv.channel_ids.mapped("code")
         )[:1]

@@ -178,3 +178,32 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         )
         self.assertEqual(printed.raw, letter.attachment_id.raw)
         self.assertEqual(len(line.history_ids), 1, "printing creates no second action")
+
+    def test_preview_mail_tour(self):
+        today = fields.Date.today()
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Preview SARL", "is_company": True, "email": "preview@tour.example"}
+        )
+        invoice = self._relance_invoice(customer, 1450.0, fields.Date.add(today, days=-8))
+        run = self.env["relance.engine"]._prepare_run(today, self.company)
+        line = run.line_ids.filtered(lambda ln: ln.partner_id == customer)
+        self.assertEqual(line.state, "proposed")
+        self.assertIn("email", line.level_id.channel_ids.mapped("code"))
+        self.start_tour(
+            f"/odoo/action-relance_avancee.relance_run_action/{run.id}",
+            "relance_preview_mail_tour",
+            login=self.accountant.login,
+        )
+        history = line.history_ids
+        self.assertEqual(len(history), 1)
+        self.assertEqual(history.state, "done")
+        message = history.message_id
+        self.assertEqual((message.model, message.res_id), ("res.partner", customer.id))
+        self.assertIn("as agreed on the phone, we expect your transfer on Friday", message.body)
+        self.assertIn(invoice.name, message.body)
+        self.assertIn("reminder of overdue invoices", message.subject)
+        self.assertEqual(message.partner_ids, customer)
+        self.assertEqual(history.mail_id.mail_message_id, message)
+        self.assertTrue(message.attachment_ids)
+        self.assertEqual(line.state, "done")
+        self.assertEqual(invoice.relance_level_id, line.level_id)

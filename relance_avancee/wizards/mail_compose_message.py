@@ -20,7 +20,12 @@ class MailComposeMessage(models.TransientModel):
         history = self.env["relance.history"].browse(history_id)
         line = history.run_line_id
         current_by_line = line._check_preview(history)
-        mails, messages = super()._action_send_mail(auto_commit=auto_commit)
+        # posted as the automatic execution creates its mail: with the rights of the
+        # dunning, which the checks above granted (an accountant may not edit customers)
+        mails, messages = super(MailComposeMessage, self.sudo())._action_send_mail(
+            auto_commit=auto_commit
+        )
+        messages = messages.sudo(False)
         line._record_preview_sent(history, messages[:1], current_by_line)
         return mails, messages
 
