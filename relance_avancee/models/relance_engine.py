@@ -227,23 +227,36 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _skip_reason(self, move, *, partner, policy, level, facts, date):
-        """Why this invoice is not reminded at ``level`` today, or False. ``facts``: what
-        the proposal read for all the invoices at once (balances, calls not logged…)."""
+        """Why this invoice is not reminded at ``level`` today, or False: the first reason
+        of the customer, then of the invoice. ``facts``: what the proposal read for all the
+        invoices at once (balances, calls not logged, recent contacts)."""
         if partner.relance_excluded:
             return _("Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-")
-        cap_reason = self._contact_cap_reason(partner, policy, facts, date)
-        if cap_reason:
-            return cap_reason
-        if move.id in facts["pending_calls"]:
-            # the next level speaks of the call: it waits for its outcome
-            return _(
-                "Waiting for the outcome of the call planned on %s: log the call first.",
-                facts["pending_calls"][move.id],
+        return (
+            self._contact_cap_reason(partner, policy, facts, date)
+            or self._pending_call_reason(move, facts)
+            or self._balance_reason(
+                move, partner=partner, policy=policy, level=level, facts=facts, date=date
             )
-        if level.offset_days > 0 and (date - move.invoice_date_due).days < policy.grace_days:
-            return _("In the grace period of %s days.", policy.grace_days)
+        )
+
+    @api.model
+    def _pending_call_reason(self, move, facts):
+        """The level after a call speaks of it: it waits for the call's outcome."""
+        if move.id not in facts["pending_calls"]:
+            return False
+        return _(
+            "Waiting for the outcome of the call planned on %s: log the call first.",
+            facts["pending_calls"][move.id],
+        )
+
+    @api.model
+    def _balance_reason(self, move, *, partner, policy, level, facts, date):
+        """Grace period and overdue balance (pre-reminders do not depend on them)."""
         if level.offset_days <= 0:
-            return False  # pre-reminders do not depend on the overdue balance
+            return False
+        if (date - move.invoice_date_due).days < policy.grace_days:
+            return _("In the grace period of %s days.", policy.grace_days)
         balance = facts["balances"].get((move.company_id, partner), 0.0)
         currency = move.company_id.currency_id
         if currency.compare_amounts(balance, 0.0) <= 0:
