@@ -18,6 +18,15 @@ echo "[test] linters: pre-commit (ruff, pylint-odoo mandatory checks, prettier) 
 lint_failed=0
 bash "$ROOT/scripts/lint.sh" >"$LOGS/lint.log" 2>&1 || { lint_failed=1; tail -n 40 "$LOGS/lint.log"; }
 
+echo "[test] French law without a database (plain pytest, tests/; log: $LOGS/law.log)"
+"$ROOT/.venv/bin/pytest" -p no:cacheprovider -p no:odoo -q "$ROOT/tests" >"$LOGS/law.log" 2>&1
+law_rc=$?
+tail -n 1 "$LOGS/law.log"
+law_summary=$(tail -n 1 "$LOGS/law.log")
+law_passed=$(echo "$law_summary" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+" || echo 0)
+law_failed=$(echo "$law_summary" | grep -oE "[0-9]+ (failed|errors?)" | awk '{s += $1} END {print s + 0}')
+[ "$law_rc" -eq 0 ] || [ "${law_failed:-0}" -gt 0 ] || law_failed=1
+
 # As a user installs: invoices posted with accounting alone (scripts/preexisting_data.py),
 # then the module (tests/test_install_existing.py checks that they entered dunning).
 echo "[test] creating database $DB: accounting, invoices, then relance_avancee (log: $LOGS/install.log)"
@@ -37,7 +46,7 @@ echo "[test] pytest-odoo: TransactionCase tests"
 py_rc=${PIPESTATUS[0]}
 summary=$(grep -E '^=+ .* in [0-9.]+s' "$LOGS/pytest.log" | tail -n1)
 num() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' || echo 0; }
-passed=$(num passed); failed=$(( $(num failed) + $(num error) + $(num errors) ))
+passed=$(( $(num passed) + law_passed )); failed=$(( $(num failed) + $(num error) + $(num errors) + ${law_failed:-0} ))
 skipped=$(num skipped)
 
 if [ -z "${SKIP_TOURS:-}" ]; then
@@ -63,5 +72,5 @@ fi
 if [ "$lint_failed" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "tests: $passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || echo "[test] pytest skipped $skipped test(s)"
-if [ "$py_rc" -ne 0 ] || [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
+if [ "$py_rc" -ne 0 ] || [ "$law_rc" -ne 0 ] || [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
 exit 0

@@ -1,10 +1,10 @@
 import logging
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+
+from ..legal import late_interest, prescription_date
 
 _logger = logging.getLogger(__name__)
 
@@ -432,30 +432,17 @@ class AccountMove(models.Model):
         return result
 
     def _relance_interest(self, principal, start, end, rate_for, settlements=()):
-        """Interest for the days after ``start`` up to ``end``, each half-year at its own
-        rate: (amount, warning). The base of each day is what was still due that day:
-        ``principal`` (what is due now) plus the ``settlements`` (date, amount) paid or
-        credited from that day on. A half-year without a rate gives no figure rather than a
-        wrong one."""
+        """Interest for the days after ``start`` up to ``end`` (``legal.late_interest``),
+        in company currency: (amount, warning). A half-year without a rate gives no figure
+        rather than a wrong one, and says which rate to enter."""
         self.ensure_one()
-        cuts = sorted({day for day, _amount in settlements if start < day < end})
-        total, day = 0.0, fields.Date.add(start, days=1)
-        while day <= end:
-            first_half = day.month <= 6
-            half_start = day.replace(month=1 if first_half else 7, day=1)
-            half_end = day.replace(month=6, day=30) if first_half else day.replace(day=31, month=12)
-            segment_end = min([end, half_end] + [cut for cut in cuts if cut >= day])
-            base = principal + sum(amount for paid, amount in settlements if paid >= day)
-            rate = rate_for(half_start)
-            if rate is None:
-                return 0.0, self.env._(
-                    "No reference rate entered for the half-year starting %(date)s: "
-                    "add it in Invoicing > Configuration > Dunning > Interest rates.",
-                    date=half_start,
-                )
-            days = (segment_end - day).days + 1
-            total += base * rate / 100.0 * days / 365.0
-            day = fields.Date.add(segment_end, days=1)
+        total, missing = late_interest(principal, start, end, rate_for, settlements)
+        if missing:
+            return 0.0, self.env._(
+                "No reference rate entered for the half-year starting %(date)s: "
+                "add it in Invoicing > Configuration > Dunning > Interest rates.",
+                date=missing,
+            )
         return self.company_id.currency_id.round(total), False
 
     def _relance_settlements(self):
@@ -501,8 +488,9 @@ class AccountMove(models.Model):
             if move.move_type != "out_invoice" or not start:
                 move.relance_prescription_date = False
                 continue
-            years = 2 if move.commercial_partner_id.relance_policy_type == "b2c" else 5
-            move.relance_prescription_date = start + relativedelta(years=years)
+            move.relance_prescription_date = prescription_date(
+                start, consumer=move.commercial_partner_id.relance_policy_type == "b2c"
+            )
 
     @api.model
     def _relance_prescription_alerts(self, date, companies):

@@ -3,6 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..legal import FIXED_INDEMNITY_EUR
+
 PENALTY_MODES = [
     ("ecb", "ECB rate + 10 points (legal default)"),
     ("contract", "Contractual rate"),
@@ -29,7 +31,9 @@ class ResCompany(models.Model):
         default=True,
         help="40 EUR per late invoice of a business customer (Code de commerce D441-5).",
     )
-    relance_indemnity_amount = fields.Float("Fixed recovery indemnity (EUR)", default=40.0)
+    relance_indemnity_amount = fields.Float(
+        "Fixed recovery indemnity (EUR)", default=FIXED_INDEMNITY_EUR
+    )
     relance_margin_rate = fields.Float(
         "Average margin (%)",
         default=20.0,

@@ -1,0 +1,11 @@
+"""French late-payment law as plain Python, without the ORM: the models give it dates,
+amounts and rate tables, in batch, and keep what it returns."""
+
+from .law import (
+    CONSUMER_PRESCRIPTION_YEARS,
+    FIXED_INDEMNITY_EUR,
+    MERCHANT_PRESCRIPTION_YEARS,
+    half_year_start,
+    late_interest,
+    prescription_date,
+)
