@@ -9,6 +9,8 @@ from ..legal import late_interest, prescription_date
 _logger = logging.getLogger(__name__)
 
 PRESCRIPTION_ALERT_DAYS = (90, 30)
+# an invoice still (partly) unpaid: what dunning may remind
+OPEN_PAYMENT_STATES = ("not_paid", "partial")
 PDF_BATCH = 200  # invoices rendered together (one HTML document per wkhtmltopdf process)
 
 RELANCE_STATES = [
@@ -169,6 +171,20 @@ class AccountMove(models.Model):
         copy=False,
     )
 
+    @api.model
+    def _relance_open_invoice_domain(self, companies):
+        """The posted customer invoices of these companies still (partly) unpaid."""
+        return [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", OPEN_PAYMENT_STATES),
+            ("company_id", "in", companies.ids),
+        ]
+
+    def _relance_open(self):
+        """Those of these invoices still (partly) unpaid."""
+        return self.filtered(lambda m: m.payment_state in OPEN_PAYMENT_STATES)
+
     def _relance_today(self):
         return self.env.context.get("relance_date") or fields.Date.context_today(self)
 
@@ -303,7 +319,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         return (
             self.state == "posted"
-            and self.payment_state in ("not_paid", "partial")
+            and self.payment_state in OPEN_PAYMENT_STATES
             and not self._relance_is_paused(self._relance_today())
             and not self.relance_handed_over
             and self.relance_next_level_id == level
@@ -499,10 +515,7 @@ class AccountMove(models.Model):
         for days in PRESCRIPTION_ALERT_DAYS:
             moves = self.search(
                 [
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("company_id", "in", companies.ids),
+                    *self._relance_open_invoice_domain(companies),
                     ("relance_prescription_date", "<=", fields.Date.add(date, days=days)),
                     ("relance_prescription_date", ">=", date),
                     "|",
@@ -720,7 +733,7 @@ class AccountMove(models.Model):
     def _relance_portal_answerable(self):
         """An invoice the customer still has to pay: it may be contested or spread."""
         self.ensure_one()
-        return self._relance_is_candidate() and self.payment_state in ("not_paid", "partial")
+        return self._relance_is_candidate() and self.payment_state in OPEN_PAYMENT_STATES
 
     def _relance_pending_plan(self):
         """The draft or running payment plan of the invoice, if any."""

@@ -3,6 +3,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from .account_move import OPEN_PAYMENT_STATES
 from .res_partner import GRADE_PRIORITY
 
 # channels whose documents claim overdue amounts: invoices not yet due stay out of them
@@ -27,10 +28,7 @@ class RelanceEngine(models.AbstractModel):
     @api.model
     def _due_invoices_domain(self, date, companies):
         return [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("company_id", "in", companies.ids),
+            *self.env["account.move"]._relance_open_invoice_domain(companies),
             ("relance_next_date", "<=", date),
             ("relance_dispute", "=", False),
             ("relance_payment_plan_id", "=", False),
@@ -163,7 +161,7 @@ class RelanceEngine(models.AbstractModel):
                 ("company_id", "in", companies.ids),
                 ("commercial_partner_id", "in", partners.ids),
                 ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
+                ("payment_state", "in", OPEN_PAYMENT_STATES),
                 "|",
                 ("move_type", "=", "out_refund"),
                 "&",

@@ -106,7 +106,7 @@ class RelancePaymentDeclaration(models.Model):
             self.move_ids.relance_policy_id.mapped("paid_pause_days") or [DEFAULT_PAUSE_DAYS]
         )
         pause_until = fields.Date.add(self.date, days=days)
-        open_moves = self.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        open_moves = self.move_ids._relance_open()
         self.write(
             {
                 "pause_until": pause_until,
@@ -191,9 +191,8 @@ class RelancePaymentDeclaration(models.Model):
         # lift the pause this declaration set (not a later one: a promise meanwhile)
         lifted = self.env["account.move"]
         for declaration in self:
-            lifted |= declaration.move_ids.filtered(
+            lifted |= declaration.move_ids._relance_open().filtered(
                 lambda m, d=declaration: m.relance_pause_until == d.pause_until
-                and m.payment_state in ("not_paid", "partial")
             )
             declaration.partner_id._message_log(
                 body=self.env._(

@@ -92,5 +92,5 @@ class RelancePromise(models.Model):
                     date=self.date,
                 )
             )
-        open_moves = self.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        open_moves = self.move_ids._relance_open()
         open_moves._relance_light_write(vals)

@@ -78,7 +78,7 @@ class RelanceCallLog(models.TransientModel):
         return getattr(self, f"_after_{self.outcome}")(history)
 
     def _open_moves(self, history):
-        return history.move_ids.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        return history.move_ids._relance_open()
 
     def _after_reached(self, history):
         history.write({"state": "done", "reason": False})

@@ -39,10 +39,8 @@ class RelanceHandover(models.TransientModel):
         partner = self.partner_id.commercial_partner_id
         moves = self.env["account.move"].search(
             [
+                *self.env["account.move"]._relance_open_invoice_domain(self.env.companies),
                 ("commercial_partner_id", "=", partner.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
             ]
         )
         if not moves:
