@@ -58,6 +58,26 @@ class RelanceCommon(AccountTestInvoicingCommon):
         return invoice
 
     @classmethod
+    def _relance_action(cls, partner, level, channel, moves, when, **values):
+        """A dunning action of ``channel`` at ``level`` for these invoices, to execute."""
+        return cls.env["relance.history"].create(
+            {
+                "date": when,
+                "company_id": cls.company.id,
+                "partner_id": partner.id,
+                "contact_id": partner.id,
+                "level_id": level.id,
+                "channel": channel,
+                "amount_due": sum(moves.mapped("amount_residual_signed")),
+                "line_ids": [
+                    Command.create({"move_id": m.id, "amount_residual": m.amount_residual})
+                    for m in moves
+                ],
+                **values,
+            }
+        )
+
+    @classmethod
     def _pay(cls, invoice, amount, when):
         """Registers a payment of ``amount`` on the invoice, dated ``when``."""
         return (

@@ -61,21 +61,8 @@ class TestCustomerMessage(RelanceCommon):
         )
 
     def _action(self, channel, moves, level, at=None):
-        history = self.env["relance.history"].create(
-            {
-                "date": TODAY,
-                "company_id": self.company.id,
-                "partner_id": self.customer.id,
-                "contact_id": self.customer.id,
-                "level_id": level.id,
-                "channel": channel,
-                "user_id": self.accountant.id,
-                "amount_due": sum(moves.mapped("amount_residual_signed")),
-                "line_ids": [
-                    Command.create({"move_id": m.id, "amount_residual": m.amount_residual})
-                    for m in moves
-                ],
-            }
+        history = self._relance_action(
+            self.customer, level, channel, moves, TODAY, user_id=self.accountant.id
         )
         with freeze_time(at or TODAY):
             history._execute()

@@ -74,21 +74,7 @@ class TestDiscountDispute(RelanceCommon):
 
     def _prereminder(self, partner, policy, invoices, when):
         level = policy.level_ids.filtered(lambda lv: lv.offset_days < 0)[:1]
-        history = self.env["relance.history"].create(
-            {
-                "date": when,
-                "company_id": self.company.id,
-                "partner_id": partner.id,
-                "contact_id": partner.id,
-                "level_id": level.id,
-                "channel": "email",
-                "amount_due": sum(invoices.mapped("amount_residual_signed")),
-                "line_ids": [
-                    Command.create({"move_id": m.id, "amount_residual": m.amount_residual})
-                    for m in invoices
-                ],
-            }
-        )
+        history = self._relance_action(partner, level, "email", invoices, when)
         history._execute()
         self.assertEqual(history.state, "done", history.reason)
         return history

@@ -271,21 +271,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
                 ("invoice_date", "<=", STATEMENT_DATE),
             ]
         )
-        return self.env["relance.history"].create(
-            {
-                "date": STATEMENT_DATE,
-                "company_id": self.company.id,
-                "partner_id": partner.id,
-                "contact_id": partner.id,
-                "level_id": level.id,
-                "channel": "email",
-                "amount_due": sum(invoices.mapped("amount_residual_signed")),
-                "line_ids": [
-                    Command.create({"move_id": m.id, "amount_residual": m.amount_residual})
-                    for m in invoices
-                ],
-            }
-        )
+        return self._relance_action(partner, level, "email", invoices, STATEMENT_DATE)
 
     def _email_level(self, policy):
         return policy.level_ids.filtered(
