@@ -643,40 +643,31 @@ class AccountMove(models.Model):
     # relance_payment_plan.py)
     # ------------------------------------------------------------------------------------
 
-    def _relance_open_dispute(self, reason, description="", user=None):
-        """A dispute over these invoices, followed by ``user`` (default: the current one)."""
-        vals = {
+    def _relance_settlement_values(self, **values):
+        """What every settlement of these invoices (dispute, promise, plan, payment
+        declared) starts with: their customer, company and the invoices themselves."""
+        return {
             "partner_id": self.commercial_partner_id[:1].id,
             "company_id": self.company_id[:1].id,
             "move_ids": [Command.set(self.ids)],
-            "reason": reason,
-            "description": description,
+            **values,
         }
+
+    def _relance_open_dispute(self, reason, description="", user=None):
+        """A dispute over these invoices, followed by ``user`` (default: the current one)."""
+        vals = self._relance_settlement_values(reason=reason, description=description)
         if user:
             vals["user_id"] = user.id
         return self.env["relance.dispute"].create(vals)
 
     def _relance_promise(self, date, amount, note=""):
         return self.env["relance.promise"].create(
-            {
-                "partner_id": self.commercial_partner_id[:1].id,
-                "company_id": self.company_id[:1].id,
-                "move_ids": [Command.set(self.ids)],
-                "date": date,
-                "amount": amount,
-                "note": note,
-            }
+            self._relance_settlement_values(date=date, amount=amount, note=note)
         )
 
     def _relance_request_payment_plan(self, note="", user=None, **extra):
         """A draft plan of these invoices, followed by ``user`` (default: the current one)."""
-        vals = {
-            "partner_id": self.commercial_partner_id[:1].id,
-            "company_id": self.company_id[:1].id,
-            "move_ids": [Command.set(self.ids)],
-            "note": note,
-            **extra,
-        }
+        vals = self._relance_settlement_values(note=note, **extra)
         if user:
             vals["user_id"] = user.id
         plan = self.env["relance.payment.plan"].create(vals)

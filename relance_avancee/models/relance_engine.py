@@ -56,33 +56,24 @@ class RelanceEngine(models.AbstractModel):
     @api.model
     def _refresh(self, date, companies):
         """Date-driven updates of the stored dunning fields: pre-reminders whose date has
-        passed give way to the next level, waiting invoices become to remind. Invoices
-        that no compute brought into dunning (a policy restored from the archive) are
-        brought in first."""
-        self._backfill(companies, date)
+        passed give way to the next level; then the backfill brings in the invoices no
+        compute brought into dunning (a policy restored from the archive) and sets every
+        state at the date (waiting invoices become to remind)."""
         moves = self.env["account.move"].with_context(relance_date=date)
-        base = [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("company_id", "in", companies.ids),
-        ]
         stale = moves.search(
-            [*base, ("relance_next_level_id.offset_days", "<", 0), ("invoice_date_due", "<", date)]
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("company_id", "in", companies.ids),
+                ("relance_next_level_id.offset_days", "<", 0),
+                ("invoice_date_due", "<", date),
+            ]
         )
         if stale:
             self.env.add_to_compute(moves._fields["relance_next_level_id"], stale)
             self.env.add_to_compute(moves._fields["relance_next_date"], stale)
             stale.flush_recordset(["relance_next_level_id", "relance_next_date"])
-        due = moves.search(
-            [
-                *base,
-                ("relance_state", "in", ("not_due", "waiting")),
-                ("relance_next_date", "<=", date),
-            ]
-        )
-        if due:
-            self.env.add_to_compute(moves._fields["relance_state"], due)
-            due.flush_recordset(["relance_state"])
+        self._backfill(companies, date)
 
     @api.model
     def _compute_proposal(self, date, companies):

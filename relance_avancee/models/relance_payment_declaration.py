@@ -2,7 +2,7 @@ import math
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.mimetypes import guess_mimetype
 
@@ -214,17 +214,14 @@ class RelancePaymentDeclaration(models.Model):
         """A declaration over these invoices of one customer, followed by the first
         invoice's credit controller."""
         return self.create(
-            {
-                "partner_id": moves.commercial_partner_id[:1].id,
-                "company_id": moves.company_id[:1].id,
-                "move_ids": [Command.set(moves.ids)],
-                "payment_date": payment_date,
-                "amount": amount,
-                "source": source,
-                "note": note,
-                "user_id": moves[:1]._relance_controller().id,
+            moves._relance_settlement_values(
+                payment_date=payment_date,
+                amount=amount,
+                source=source,
+                note=note,
+                user_id=moves[:1]._relance_controller().id,
                 **extra,
-            }
+            )
         )
 
     @api.model
