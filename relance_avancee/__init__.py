@@ -4,7 +4,8 @@ from . import controllers, models, report, wizards
 def pre_init_hook(env):
     """The dunning columns of existing invoices are created empty: the ORM would compute
     them invoice by invoice before any policy exists; the post-init hook fills them in one
-    statement once the policies are loaded."""
+    statement once the policies are loaded. Those derived from settlements and actions
+    are empty indeed: none exists yet."""
     env.cr.execute(
         """
         ALTER TABLE account_move
@@ -12,7 +13,13 @@ def pre_init_hook(env):
             ADD COLUMN IF NOT EXISTS relance_next_level_id integer,
             ADD COLUMN IF NOT EXISTS relance_next_date date,
             ADD COLUMN IF NOT EXISTS relance_state varchar,
-            ADD COLUMN IF NOT EXISTS relance_prescription_date date
+            ADD COLUMN IF NOT EXISTS relance_prescription_date date,
+            ADD COLUMN IF NOT EXISTS relance_dispute boolean,
+            ADD COLUMN IF NOT EXISTS relance_dispute_reason varchar,
+            ADD COLUMN IF NOT EXISTS relance_handed_over boolean,
+            ADD COLUMN IF NOT EXISTS relance_pause_until date,
+            ADD COLUMN IF NOT EXISTS relance_payment_plan_id integer,
+            ADD COLUMN IF NOT EXISTS relance_escalate_date date
         """
     )
 

@@ -49,7 +49,9 @@ class RelancePortal(PortalAccount):
             return request.redirect("/my")
         if reason not in dict(DISPUTE_REASONS):
             reason = "other"
-        invoice._relance_portal_contest(request.env.user.partner_id, reason, message)
+        invoice.env["relance.dispute"]._portal_contest(
+            invoice, request.env.user.partner_id, reason, message
+        )
         return request.redirect(invoice.get_portal_url(query_string="&relance=contested"))
 
     @http.route(
@@ -63,7 +65,9 @@ class RelancePortal(PortalAccount):
         invoice = self._relance_invoice(invoice_id, access_token)
         if invoice is None:
             return request.redirect("/my")
-        invoice._relance_portal_plan_request(request.env.user.partner_id, message)
+        invoice.env["relance.payment.plan"]._portal_request(
+            invoice, request.env.user.partner_id, message
+        )
         return request.redirect(invoice.get_portal_url(query_string="&relance=plan_requested"))
 
     @http.route(

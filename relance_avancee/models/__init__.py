@@ -9,7 +9,13 @@ from . import relance_history_line
 from . import relance_run
 from . import relance_run_line
 from . import relance_engine
-from . import relance_channel_email
+from . import relance_legal
+from . import relance_executor
+from . import relance_executor_email
+from . import relance_executor_sms
+from . import relance_executor_call
+from . import relance_executor_letter
+from . import relance_executor_handover
 from . import relance_demo
 from . import ir_actions_report
 from . import relance_rate
@@ -19,9 +25,6 @@ from . import relance_dispute
 from . import relance_promise
 from . import relance_payment_plan
 from . import relance_payment_plan_installment
-from . import relance_channel_call
-from . import relance_channel_sms
-from . import relance_channel_letter
 from . import relance_dashboard
 from . import mail_activity
 from . import relance_history_discount

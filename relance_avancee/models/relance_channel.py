@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 CHANNEL_CODES = [
     ("email", "Email"),
@@ -11,7 +12,8 @@ CHANNEL_CODES = [
 
 
 class RelanceChannel(models.Model):
-    """A way of reaching a customer. Each code has one executor in the engine."""
+    """A way of reaching a customer, executed by its executor: a model inheriting
+    ``relance.executor`` (relance_executor*.py) called with all the channel's actions."""
 
     _name = "relance.channel"
     _description = "Dunning channel"
@@ -23,6 +25,12 @@ class RelanceChannel(models.Model):
     manual = fields.Boolean(
         help="Never executed by the cron: a person decides (e.g. legal handover)."
     )
+    executor_model = fields.Char(
+        "Executor",
+        required=True,
+        default="relance.executor",
+        help="Technical name of the model that executes this channel's actions.",
+    )
     fallback_channel_id = fields.Many2one(
         "relance.channel",
         help="Proposed instead when this channel cannot reach the customer "
@@ -30,3 +38,20 @@ class RelanceChannel(models.Model):
     )
 
     _code_uniq = models.Constraint("UNIQUE(code)", "A channel code can only be used once.")
+
+    @api.constrains("executor_model")
+    def _check_executor_model(self):
+        executors = self.env.registry.descendants(["relance.executor"], "_inherit")
+        for channel in self:
+            if channel.executor_model not in executors:
+                raise ValidationError(
+                    self.env._(
+                        "%(model)s is not a dunning executor (a model inheriting "
+                        "relance.executor).",
+                        model=channel.executor_model,
+                    )
+                )
+
+    def _executor(self):
+        self.ensure_one()
+        return self.env[self.executor_model]

@@ -335,7 +335,7 @@ class RelanceDemo(models.AbstractModel):
             )
             .filtered(lambda move: not move.invoice_pdf_report_id)
         )
-        moves._relance_store_invoice_pdfs()
+        self.env["relance.executor"]._store_invoice_pdfs(moves)
         moves.write({"is_move_sent": True})
         return moves
 
@@ -514,7 +514,9 @@ class RelanceDemo(models.AbstractModel):
             "partner_id": invoice.commercial_partner_id.id,
             "contact_id": invoice.commercial_partner_id.id,
             "level_id": level.id,
-            "channel": level.channel_ids[:1].code or "email",
+            "channel_id": (
+                level.channel_ids[:1] or self.env.ref("relance_avancee.channel_email")
+            ).id,
             "state": "done",
             "amount_due": invoice.amount_residual_signed,
             "line_ids": [

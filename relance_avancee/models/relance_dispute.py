@@ -78,7 +78,6 @@ class RelanceDispute(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         disputes = super().create(vals_list)
-        disputes._sync_invoices()
         for dispute in disputes:
             dispute.partner_id._message_log(
                 body=self.env._(
@@ -119,7 +118,6 @@ class RelanceDispute(models.Model):
         self.filtered(lambda d: d.state == "open").write(
             {"state": state, "date_closed": fields.Date.context_today(self)}
         )
-        self._sync_invoices()
 
     def _close_paid(self):
         """The open disputes among these whose invoices are all paid or reversed close
@@ -154,17 +152,26 @@ class RelanceDispute(models.Model):
             for dispute in self
         }
 
-    def _sync_invoices(self):
-        """Invoices with an open dispute are flagged (which pauses them); the others are
-        released and resume at the level they had."""
-        moves = self.move_ids
-        open_disputes = self.search([("move_ids", "in", moves.ids), ("state", "=", "open")])
-        disputed = self.env["account.move"]
-        for dispute, label in open_disputes._reason_labels().items():
-            dispute.move_ids._relance_light_write(
-                {"relance_dispute": True, "relance_dispute_reason": label}
-            )
-            disputed |= dispute.move_ids
-        (moves - disputed)._relance_light_write(
-            {"relance_dispute": False, "relance_dispute_reason": False}
+    @api.model
+    def _open_for(self, moves, reason, description="", user=None):
+        """A dispute over these invoices, followed by ``user`` (default: the current one)."""
+        vals = self._values_for(moves, reason=reason, description=description)
+        if user:
+            vals["user_id"] = user.id
+        return self.create(vals)
+
+    @api.model
+    def _portal_contest(self, move, author, reason, message):
+        """The customer contests the invoice on the portal (controllers/portal.py checks
+        the access, then calls this as sudo): a dispute pauses its reminders and the credit
+        controller gets an activity. Contesting it again changes nothing."""
+        if move.relance_dispute or not move._relance_portal_answerable():
+            return self.browse()
+        dispute = self._open_for(move, reason, message, user=move._relance_controller())
+        dispute._notify_controller(
+            move,
+            author,
+            self.env._("Invoice contested by the customer: %(message)s", message=message),
+            self.env._("Dispute opened by the customer on the portal"),
         )
+        return dispute

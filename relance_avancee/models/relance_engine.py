@@ -264,10 +264,8 @@ class RelanceEngine(models.AbstractModel):
             "company_id": company.id,
             "partner_id": partner.id,
             "level_id": level.id,
-            "user_id": (
-                partner.relance_user_id
-                or moves[:1].invoice_user_id
-                or level.policy_id.default_user_id
+            "user_id": partner._relance_credit_controller(
+                policy=level.policy_id, salesperson=moves[:1].invoice_user_id
             ).id,
             "move_ids": [fields.Command.set(moves.ids)],
             "amount": sum(moves.mapped("amount_residual_signed")),

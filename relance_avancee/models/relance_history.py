@@ -3,10 +3,12 @@ from collections import defaultdict
 import pytz
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.pdf import merge_pdf
 
-from .relance_channel import CHANNEL_CODES
+# call outcomes where the customer was spoken to
+ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid")
 
 CALL_OUTCOMES = [
     ("reached", "Reached, nothing agreed"),
@@ -45,7 +47,10 @@ class RelanceHistory(models.Model):
     contact_id = fields.Many2one("res.partner", "Contact")
     level_id = fields.Many2one("relance.level", required=True, index=True, ondelete="restrict")
     policy_id = fields.Many2one(related="level_id.policy_id", store=True)
-    channel = fields.Selection(CHANNEL_CODES, required=True)
+    channel_id = fields.Many2one(
+        "relance.channel", "Channel", required=True, index=True, ondelete="restrict"
+    )
+    channel = fields.Selection(related="channel_id.code", store=True, string="Channel code")
     state = fields.Selection(HISTORY_STATES, required=True, default="todo", tracking=True)
     reason = fields.Text(help="Why the action failed, was skipped or is left to do.")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
@@ -66,11 +71,22 @@ class RelanceHistory(models.Model):
         "Registered letter number", help="Number of the registered letter with acknowledgment."
     )
     acknowledgment_date = fields.Date("Acknowledgment of receipt")
+    escalate_date = fields.Date(
+        "Escalates on",
+        readonly=True,
+        help="The calls went unanswered: the next level comes forward to this date.",
+    )
     scheduled_at = fields.Datetime(
         "Scheduled for",
         readonly=True,
         help="Out of the policy's sending window, the email or SMS goes out at its next "
         "opening.",
+    )
+    call_reached = fields.Boolean(
+        "After a call",
+        compute="_compute_call_reached",
+        help="The customer was reached on the phone about these invoices before this action: "
+        "its message may refer to the call.",
     )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html", sanitize=False, string="Invoices table"
@@ -84,14 +100,37 @@ class RelanceHistory(models.Model):
     def _search_move_ids(self, operator, value):
         return [("line_ids.move_id", operator, value)]
 
-    @api.depends("level_id", "partner_id")
+    def _compute_call_reached(self):
+        """One query for all the actions: the calls logged as answered on their invoices."""
+        first_call = dict(
+            self.env["relance.history.line"]._read_group(
+                [
+                    ("move_id", "in", self.line_ids.move_id.ids),
+                    ("channel", "=", "call"),
+                    ("history_id.call_outcome", "in", ANSWERED_OUTCOMES),
+                ],
+                ["move_id"],
+                ["date:min"],
+            )
+        )
+        for history in self:
+            history.call_reached = any(
+                move in first_call and first_call[move] <= history.date
+                for move in history.line_ids.move_id
+            )
+
+    def _call_partner(self):
+        self.ensure_one()
+        contact = self.contact_id
+        return contact if contact.relance_phone_e164 else self.partner_id
+
+    @api.depends("level_id", "partner_id", "channel_id")
     def _compute_display_name(self):
-        channels = dict(self._fields["channel"]._description_selection(self.env))
         for history in self:
             history.display_name = " — ".join(
                 filter(
                     None,
-                    [history.partner_id.name, history.level_id.name, channels.get(history.channel)],
+                    [history.partner_id.name, history.level_id.name, history.channel_id.name],
                 )
             )
 
@@ -210,20 +249,39 @@ class RelanceHistory(models.Model):
         self.filtered(lambda h: h.state == "todo").write({"state": "done", "reason": False})
 
     # ------------------------------------------------------------------------------------
-    # Execution: each channel has an executor method ``_execute_<code>`` taking the
-    # actions of that channel as a recordset (see relance_channel_*.py).
+    # Execution: each channel's executor (``relance.channel.executor_model``) takes all the
+    # actions of its channel at once (see relance_executor*.py)
     # ------------------------------------------------------------------------------------
 
     def _execute(self):
-        by_channel = defaultdict(self.browse)
-        for history in self:
-            by_channel[history.channel] |= history
-        for channel, histories in by_channel.items():
-            executor = getattr(histories, f"_execute_{channel}", None)
-            if executor:
-                executor()
-            else:
-                histories._execute_by_hand()
+        for channel, histories in self.grouped("channel_id").items():
+            channel._executor()._execute(histories)
+
+    @api.model
+    def _action_values(self, partner, level, channel, moves, **values):
+        """The values of one dunning action of ``channel`` at ``level`` for these invoices,
+        each recorded at its own level (``levels``: {invoice: level}, default ``level``).
+        Other fields (date, contact, run, state…) are given in ``values``."""
+        levels = values.pop("levels", {})
+        return {
+            "company_id": (moves.company_id[:1] or level.company_id).id,
+            "partner_id": partner.id,
+            "contact_id": partner.id,
+            "level_id": level.id,
+            "channel_id": channel.id,
+            "amount_due": sum(moves.mapped("amount_residual_signed")),
+            "line_ids": [
+                Command.create(
+                    {
+                        "move_id": move.id,
+                        "level_id": levels.get(move, level).id,
+                        "amount_residual": move.amount_residual,
+                    }
+                )
+                for move in moves
+            ],
+            **values,
+        }
 
     def _schedule_in_sending_window(self):
         """Emails and SMS out of the policy's sending window wait for its next opening:
@@ -242,50 +300,134 @@ class RelanceHistory(models.Model):
                     when=local.strftime("%Y-%m-%d %H:%M"),
                 )
 
-    def _execute_by_hand(self):
-        """Channels without automation: the action stays to do for the credit controller."""
-        self.write({"reason": _("To be done by hand, then marked as done.")})
+    @api.model
+    def _cron_send_scheduled_sms(self):
+        """Sends the SMS that waited for their sending window to open."""
+        due = self.search(
+            [
+                ("channel", "=", "sms"),
+                ("state", "=", "todo"),
+                ("scheduled_at", "<=", fields.Datetime.now()),
+            ]
+        )
+        due.write({"reason": False})
+        due._execute()
 
     def _fail_with_fallback(self, reason):
-        """Mark the actions failed and propose their channel's fallback instead."""
+        """Mark the actions failed and propose their channel's fallback instead, once per
+        invoice and level whatever the number of channels that fell back to it."""
         self.write({"state": "failed", "reason": reason})
-        channels = {c.code: c for c in self.env["relance.channel"].search([])}
+        # a fallback another channel of the same line already proposed
+        proposed = {
+            (h.run_line_id, h.channel_id)
+            for h in self.search(
+                [
+                    ("run_line_id", "in", self.run_line_id.ids),
+                    ("state", "!=", "cancelled"),
+                    ("id", "not in", self.ids),
+                ]
+            )
+        }
         fallbacks = []
         for history in self:
-            fallback = channels[history.channel].fallback_channel_id
+            fallback = history.channel_id.fallback_channel_id
             # a level that already uses the fallback channel does not get it twice
-            if fallback and fallback not in history.level_id.channel_ids:
-                fallbacks.append(history._fallback_values(fallback, reason))
+            if not fallback or fallback in history.level_id.channel_ids:
+                continue
+            key = (history.run_line_id or history, fallback)
+            if key in proposed:
+                continue
+            proposed.add(key)
+            fallbacks.append(history._fallback_values(fallback, reason))
         return self.create(fallbacks)
 
     def _fallback_values(self, channel, reason):
         self.ensure_one()
-        return {
-            "date": self.date,
-            "company_id": self.company_id.id,
-            "partner_id": self.partner_id.id,
-            "contact_id": self.contact_id.id,
-            "level_id": self.level_id.id,
-            "channel": channel.code,
-            "state": "todo",
-            "reason": _(
+        moves = self.line_ids.move_id
+        return self._action_values(
+            self.partner_id,
+            self.level_id,
+            channel,
+            moves,
+            levels={line.move_id: line.level_id for line in self.line_ids},
+            date=self.date,
+            contact_id=self.contact_id.id,
+            run_id=self.run_id.id,
+            run_line_id=self.run_line_id.id,
+            user_id=self.user_id.id,
+            reason=_(
                 "Proposed instead of %(channel)s: %(reason)s",
-                channel=dict(self._fields["channel"]._description_selection(self.env))[
-                    self.channel
-                ],
+                channel=self.channel_id.name,
                 reason=reason,
             ),
-            "run_id": self.run_id.id,
-            "run_line_id": self.run_line_id.id,
-            "amount_due": self.amount_due,
-            "line_ids": [
-                fields.Command.create(
-                    {
-                        "move_id": line.move_id.id,
-                        "level_id": line.level_id.id,
-                        "amount_residual": line.amount_residual,
-                    }
-                )
-                for line in self.line_ids
-            ],
+        )
+
+    # ------------------------------------------------------------------------------------
+    # Letters and formal notices (relance_executor_letter.py renders them)
+    # ------------------------------------------------------------------------------------
+
+    def _letter_filename(self):
+        self.ensure_one()
+        kind = _("Formal notice") if self.channel == "notice" else _("Reminder")
+        return f"{kind} - {self.partner_id.name} - {self.date}.pdf"
+
+    def _letter_deadline(self):
+        self.ensure_one()
+        return fields.Date.add(self.date, days=self.level_id.notice_deadline_days)
+
+    def _legal_amounts_for_letter(self):
+        """Interest and indemnity per invoice at the action's date, for a business
+        customer (a consumer owes interest only from the formal notice itself)."""
+        self.ensure_one()
+        if self.partner_id.relance_policy_type == "b2c":
+            return {}
+        return self.line_ids.move_id._relance_legal_amounts(self.date)
+
+    def action_print_letter(self):
+        self._execute()
+        return self._download_letters()
+
+    def _download_letters(self):
+        """One PDF of the letters already generated for these actions."""
+        documents = [h.attachment_id.raw for h in self if h.attachment_id]
+        if not documents:
+            return False
+        merged = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": _("Letters.pdf"),
+                    "raw": merge_pdf(documents) if len(documents) > 1 else documents[0],
+                    "mimetype": "application/pdf",
+                    "res_model": "relance.run" if self.run_id else "res.partner",
+                    "res_id": self.run_id[:1].id or self.partner_id[:1].id,
+                }
+            )
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{merged.id}?download=true",
+            "target": "download",
         }
+
+    def _post_customer_reply(self, message):
+        """The customer's reply to this reminder's email, on each of its invoices, their
+        credit controllers notified."""
+        self.ensure_one()
+        body = Markup("%s<br/>%s") % (
+            _(
+                "Reply of %(author)s to the reminder %(reminder)s:",
+                author=message.author_id.name or message.email_from,
+                reminder=self.display_name,
+            ),
+            message.body,
+        )
+        for move in self.line_ids.move_id:
+            move.message_post(
+                body=body,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                partner_ids=move._relance_controller().partner_id.ids,
+                attachment_ids=message.attachment_ids.ids,
+            )

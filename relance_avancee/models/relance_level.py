@@ -51,6 +51,12 @@ class RelanceLevel(models.Model):
         help="Proposed to an accountant but never executed automatically, "
         "even by an automatic policy.",
     )
+    handover_partner_id = fields.Many2one(
+        "res.partner",
+        "Hand over to",
+        help="The collection agency, bailiff or lawyer that takes the files over when a "
+        "dunning manager executes this level's handover.",
+    )
     mail_template_id = fields.Many2one(
         "mail.template",
         "Email template",

@@ -113,9 +113,6 @@ class RelancePaymentDeclaration(models.Model):
                 "amount_due": sum(open_moves.mapped("amount_residual_signed")),
             }
         )
-        open_moves.filtered(
-            lambda m: not m.relance_pause_until or m.relance_pause_until < pause_until
-        )._relance_light_write({"relance_pause_until": pause_until})
         self.partner_id._message_log(
             body=self.env._(
                 "Payment of %(amount)s on %(date)s declared by the customer for %(invoices)s: "
@@ -188,12 +185,8 @@ class RelancePaymentDeclaration(models.Model):
         if state == "reconciled":
             self.activity_ids.sudo().action_feedback(feedback=self.env._("Payment reconciled."))
             return
-        # lift the pause this declaration set (not a later one: a promise meanwhile)
-        lifted = self.env["account.move"]
+        # the pause this declaration gave ends with it (relance_pause_until is derived)
         for declaration in self:
-            lifted |= declaration.move_ids._relance_open().filtered(
-                lambda m, d=declaration: m.relance_pause_until == d.pause_until
-            )
             declaration.partner_id._message_log(
                 body=self.env._(
                     "The payment of %(amount)s declared paid on %(date)s was not found: "
@@ -202,7 +195,6 @@ class RelancePaymentDeclaration(models.Model):
                     date=declaration.payment_date,
                 )
             )
-        lifted._relance_light_write({"relance_pause_until": False})
 
     # ------------------------------------------------------------------------------------
     # Sources: a call logged (wizards/relance_call_log.py), the portal
@@ -214,7 +206,8 @@ class RelancePaymentDeclaration(models.Model):
         """A declaration over these invoices of one customer, followed by the first
         invoice's credit controller."""
         return self.create(
-            moves._relance_settlement_values(
+            self._values_for(
+                moves,
                 payment_date=payment_date,
                 amount=amount,
                 source=source,

@@ -53,6 +53,9 @@ class RelancePaymentPlan(models.Model):
     )
     amount_paid = fields.Monetary(currency_field="currency_id", readonly=True)
     state = fields.Selection(PLAN_STATES, default="draft", required=True, tracking=True)
+    escalate_date = fields.Date(
+        readonly=True, help="Defaulted on that day: the reminders escalate to the next level."
+    )
     note = fields.Text()
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     requested_by_customer = fields.Boolean(
@@ -105,8 +108,6 @@ class RelancePaymentPlan(models.Model):
                     self.env._("The instalments must add up to the amount of the plan.")
                 )
         self.state = "running"
-        for plan in self:
-            plan.move_ids._relance_light_write({"relance_payment_plan_id": plan.id})
         template = self.env.ref("relance_avancee.mail_template_payment_plan")
         for plan in self:
             plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
@@ -179,10 +180,40 @@ class RelancePaymentPlan(models.Model):
             paid -= installment.amount_paid
 
     def _stop(self, state, escalate_date=False):
-        self.state = state
-        vals = {"relance_payment_plan_id": False}
-        if escalate_date:
-            vals["relance_escalate_date"] = escalate_date
-        self.move_ids.filtered(lambda m: m.relance_payment_plan_id in self)._relance_light_write(
-            vals
+        self.write({"state": state, "escalate_date": escalate_date})
+
+    @api.model
+    def _request_for(self, moves, note="", user=None, **extra):
+        """A draft plan of these invoices, followed by ``user`` (default: the current one)."""
+        vals = self._values_for(moves, note=note, **extra)
+        if user:
+            vals["user_id"] = user.id
+        plan = self.create(vals)
+        plan.action_compute_installments()
+        return plan
+
+    @api.model
+    def _pending_for(self, move):
+        """The draft or running payment plan of the invoice, if any."""
+        return self.search(
+            [("move_ids", "in", move.ids), ("state", "in", ("draft", "running"))], limit=1
         )
+
+    @api.model
+    def _portal_request(self, move, author, message):
+        """The customer asks for a payment plan on the portal (controllers/portal.py checks
+        the access, then calls this as sudo): a draft plan of the invoice for the credit
+        controller to accept (confirm) or decline."""
+        pending = self._pending_for(move)
+        if pending or not move._relance_portal_answerable():
+            return pending
+        plan = self._request_for(
+            move, message, user=move._relance_controller(), requested_by_customer=True
+        )
+        plan._notify_controller(
+            move,
+            author,
+            self.env._("Payment plan requested by the customer: %(message)s", message=message),
+            self.env._("Payment plan requested on the portal: accept or decline"),
+        )
+        return plan

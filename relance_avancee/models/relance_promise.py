@@ -32,6 +32,9 @@ class RelancePromise(models.Model):
         PROMISE_STATES, required=True, default="open", tracking=True, index=True
     )
     pause_until = fields.Date(compute="_compute_pause_until")
+    broken_date = fields.Date(
+        readonly=True, help="Not paid by then: the reminders escalate to the next level."
+    )
 
     @api.depends("date", "company_id.relance_promise_grace_days")
     def _compute_pause_until(self):
@@ -55,7 +58,6 @@ class RelancePromise(models.Model):
         promises = super().create(vals_list)
         for promise in promises:
             promise.amount_due = sum(promise.move_ids.mapped("amount_residual_signed"))
-            promise.move_ids._relance_light_write({"relance_pause_until": promise.pause_until})
             promise.partner_id._message_log(
                 body=self.env._(
                     "Promise to pay %(amount)s by %(date)s on %(invoices)s: reminders paused.",
@@ -80,10 +82,8 @@ class RelancePromise(models.Model):
 
     def _settle(self, state, date):
         self.ensure_one()
-        self.state = state
-        vals = {"relance_pause_until": False}
+        self.write({"state": state, "broken_date": date if state == "broken" else False})
         if state == "broken":
-            vals["relance_escalate_date"] = date
             self.partner_id._message_log(
                 body=self.env._(
                     "Broken promise: %(amount)s promised by %(date)s was not paid. The "
@@ -92,5 +92,7 @@ class RelancePromise(models.Model):
                     date=self.date,
                 )
             )
-        open_moves = self.move_ids._relance_open()
-        open_moves._relance_light_write(vals)
+
+    @api.model
+    def _promise_for(self, moves, date, amount, note=""):
+        return self.create(self._values_for(moves, date=date, amount=amount, note=note))

@@ -85,8 +85,8 @@ class RelanceRun(models.Model):
         letters = self.line_ids.history_ids.filtered(
             lambda h: h.channel in ("letter", "notice") and h.state != "cancelled"
         )
-        letters._generate_letters()
-        action = letters._download_letters(letters)
+        letters._execute()
+        action = letters._download_letters()
         if not action:
             raise UserError(_("This run has no letter to print."))
         return action
@@ -127,7 +127,7 @@ class RelanceRun(models.Model):
         engine.env["relance.promise"]._cron_check(today)
         engine.env["relance.payment.plan"]._cron_check(today)
         engine.env["relance.payment.declaration"]._cron_check(today)
-        engine.env["account.move"]._relance_prescription_alerts(today, companies)
+        engine.env["relance.legal"]._prescription_alerts(today, companies)
         for company in companies:
             run = engine.with_company(company)._prepare_run(today, company)
             if not run:

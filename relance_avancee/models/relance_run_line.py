@@ -214,19 +214,20 @@ class RelanceRunLine(models.Model):
         return self.env._("Another run is executing these invoices: try again in a moment.")
 
     def _email_composer_action(self, history):
-        """The composer's action, filled with what ``_execute_email`` would send for this
+        """The composer's action, filled with what the email executor would send for this
         email action: the same rendering, copies and PDFs. The PDFs are given to the
         composer as its own copies: removing one there never deletes an invoice's PDF."""
         self.ensure_one()
-        history._ensure_invoice_access_tokens()
+        executor = self.env["relance.executor.email"]
+        executor._ensure_invoice_access_tokens(history)
         rendered = history.level_id.mail_template_id._generate_template(
             history.ids, ["subject", "body_html", "email_from", "reply_to"]
         )[history.id]
-        pdfs = history._invoice_pdf_attachments()
+        pdfs = executor._pdf_attachments(history)
         attachments = (
             self.env["ir.attachment"]
             .sudo()
-            .browse([command[1] for command in history._mail_attachment_commands(pdfs)])
+            .browse([command[1] for command in executor._mail_attachment_commands(history, pdfs)])
         )
         # the invoices' legal PDFs stay theirs; the PDFs rendered for this mail move
         shared = attachments.filtered("res_field")
@@ -247,7 +248,7 @@ class RelanceRunLine(models.Model):
             )
         )
         (attachments - shared).write({"res_model": "mail.compose.message", "res_id": 0})
-        cc_emails, bcc_partners = history._mail_copies().get(
+        cc_emails, bcc_partners = executor._mail_copies(history).get(
             history.id, ([], self.env["res.partner"])
         )
         recipients = history.contact_id.union(
@@ -324,7 +325,7 @@ class RelanceRunLine(models.Model):
             "contact_id": contact.id,
         }
         history.with_context(tracking_disable=True).write(vals)
-        history._log_on_invoices()
+        self.env["relance.executor.email"]._log_on_invoices(history)
         others = self.history_ids.filtered(lambda h: h.state == "todo") - history
         self._finish_execution(current_by_line, others)
         self.run_id._update_state()
@@ -351,15 +352,13 @@ class RelanceRunLine(models.Model):
             for move in current_by_line[line]:
                 by_level_date[(move.relance_next_level_id, line.date)] |= move
         for (level, date), moves in by_level_date.items():
-            vals = {
-                "relance_level_id": level.id,
-                "relance_last_date": date,
-                "relance_skip_reason": False,
-                "relance_escalate_date": False,
-            }
-            if "handover" in level.channel_ids.mapped("code"):
-                vals["relance_handed_over"] = True
-            moves._relance_light_write(vals)
+            moves._relance_light_write(
+                {
+                    "relance_level_id": level.id,
+                    "relance_last_date": date,
+                    "relance_skip_reason": False,
+                }
+            )
 
     def _lock_invoices(self):
         move_ids = tuple(self.move_ids.ids)
@@ -422,7 +421,7 @@ class RelanceRunLine(models.Model):
         """Values of this line's actions: one per channel of its level, for the invoices
         that have not had it yet, each recorded at its own level."""
         self.ensure_one()
-        contact = self.partner_id.relance_contact_id or self.partner_id
+        history_model = self.env["relance.history"]
         vals_list = []
         for channel in self._channels():
             channel_moves = moves.filtered(
@@ -431,27 +430,17 @@ class RelanceRunLine(models.Model):
             if not channel_moves:
                 continue
             vals_list.append(
-                {
-                    "date": self.date,
-                    "company_id": self.company_id.id,
-                    "partner_id": self.partner_id.id,
-                    "contact_id": contact.id,
-                    "level_id": self.level_id.id,
-                    "channel": channel.code,
-                    "run_id": self.run_id.id,
-                    "run_line_id": self.id,
-                    "user_id": (self.user_id or self.env.user).id,
-                    "amount_due": sum(channel_moves.mapped("amount_residual_signed")),
-                    "line_ids": [
-                        fields.Command.create(
-                            {
-                                "move_id": m.id,
-                                "level_id": m.relance_next_level_id.id,
-                                "amount_residual": m.amount_residual,
-                            }
-                        )
-                        for m in channel_moves
-                    ],
-                }
+                history_model._action_values(
+                    self.partner_id,
+                    self.level_id,
+                    channel,
+                    channel_moves,
+                    levels={m: m.relance_next_level_id for m in channel_moves},
+                    date=self.date,
+                    contact_id=(self.partner_id.relance_contact_id or self.partner_id).id,
+                    run_id=self.run_id.id,
+                    run_line_id=self.id,
+                    user_id=(self.user_id or self.env.user).id,
+                )
             )
         return vals_list

@@ -384,3 +384,39 @@ class ResPartner(models.Model):
         if current and current in companies:
             return current
         return companies[:1] or current or self.env.company
+
+    def _relance_credit_controller(self, policy=None, salesperson=None):
+        """Who follows this customer's dunning: its credit controller, else its
+        salesperson, else the policy's default user, else ``salesperson`` (the invoice's);
+        never a portal user nor OdooBot (the user of crons and portal requests): the
+        administrator when nobody else qualifies."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        candidates = (
+            partner.relance_user_id,
+            partner.user_id,
+            policy and policy.default_user_id,
+            salesperson,
+        )
+        return next(
+            (
+                user
+                for user in candidates
+                if user and user.active and user._is_internal() and not user._is_superuser()
+            ),
+            self.env.ref("base.user_admin"),
+        )
+
+    # replies to a reminder email come back by Odoo's mail gateway to the customer's
+    # thread (the mail's record): each invoice of the reminder gets the reply
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type == "email" and message.parent_id:
+            history = (
+                self.env["relance.history"]
+                .sudo()
+                .search([("message_id", "=", message.parent_id.id)], limit=1)
+            )
+            if history:
+                history._post_customer_reply(message)
+        return result

@@ -67,7 +67,7 @@ class RelanceCommon(AccountTestInvoicingCommon):
                 "partner_id": partner.id,
                 "contact_id": partner.id,
                 "level_id": level.id,
-                "channel": channel,
+                "channel_id": cls.env.ref(f"relance_avancee.channel_{channel}").id,
                 "amount_due": sum(moves.mapped("amount_residual_signed")),
                 "line_ids": [
                     Command.create({"move_id": m.id, "amount_residual": m.amount_residual})

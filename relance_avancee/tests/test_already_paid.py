@@ -49,7 +49,7 @@ class TestAlreadyPaidCall(RelanceCommon):
                 "partner_id": self.customer_b2b.id,
                 "contact_id": self.customer_b2b.id,
                 "level_id": self.call_level.id,
-                "channel": "call",
+                "channel_id": self.env.ref("relance_avancee.channel_call").id,
                 "amount_due": sum(invoices.mapped("amount_residual_signed")),
                 "line_ids": [
                     Command.create({"move_id": m.id, "amount_residual": m.amount_residual})
@@ -148,7 +148,7 @@ class TestAlreadyPaidCall(RelanceCommon):
         is reminded after the pause. A longer pause (a promise) is not shortened."""
         invoice, promised = self._invoice(1000.0), self._invoice(500.0)
         with freeze_time(days(10)):
-            promised._relance_promise(days(40), 500.0)
+            self.env["relance.promise"]._promise_for(promised, days(40), 500.0)
         self.assertEqual(promised.relance_pause_until, days(43))
         history = self._call(invoice | promised, days(15))
         declaration = self._log_paid(history, days(15), paid_date=days(12), paid_amount=400.0)
@@ -390,7 +390,7 @@ class TestUnallocated(RelanceCommon):
                     "company_id": self.company.id,
                     "partner_id": partner.id,
                     "level_id": level.id,
-                    "channel": "email",
+                    "channel_id": self.env.ref("relance_avancee.channel_email").id,
                 }
                 for partner in (self.customer_b2b, self.customer_b2c)
             ]

@@ -52,7 +52,7 @@ class TestChannels(RelanceCommon):
                 "partner_id": partner.id,
                 "contact_id": partner.id,
                 "level_id": self._level(policy, code).id,
-                "channel": code,
+                "channel_id": self.env.ref(f"relance_avancee.channel_{code}").id,
                 "amount_due": sum(invoices.mapped("amount_residual_signed")),
                 "line_ids": [
                     Command.create({"move_id": m.id, "amount_residual": m.amount_residual})

@@ -196,8 +196,8 @@ class TestDiscountDispute(RelanceCommon):
     def test_paying_the_invoices_closes_the_dispute(self):
         invoices = self._relance_invoice(self.customer_b2b, 300.0, DUE)
         invoices |= self._relance_invoice(self.customer_b2b, 200.0, DUE)
-        dispute = invoices._relance_open_dispute("amount", "Wrong unit price")
-        other = invoices[1]._relance_open_dispute("not_delivered")
+        dispute = self.env["relance.dispute"]._open_for(invoices, "amount", "Wrong unit price")
+        other = self.env["relance.dispute"]._open_for(invoices[1], "not_delivered")
         self._pay(invoices[0], 300.0, DUE)
         self.assertIn(invoices[0].payment_state, ("paid", "in_payment"))
         self.assertEqual(dispute.state, "open", "one invoice is still unpaid")
@@ -215,7 +215,7 @@ class TestDiscountDispute(RelanceCommon):
     def test_close_with_credit_note_opens_the_reversal_wizard(self):
         invoices = self._relance_invoice(self.customer_b2b, 300.0, DUE)
         invoices |= self._relance_invoice(self.customer_b2b, 200.0, DUE)
-        dispute = invoices._relance_open_dispute("invoicing_error", "Wrong VAT")
+        dispute = self.env["relance.dispute"]._open_for(invoices, "invoicing_error", "Wrong VAT")
         action = dispute.with_user(self.accountant).action_close_credit_note()
         self.assertEqual(dispute.state, "credit_note")
         self.assertFalse(invoices.filtered("relance_dispute"))
@@ -239,7 +239,7 @@ class TestDiscountDispute(RelanceCommon):
 
     def test_credit_note_reversing_the_invoice_closes_the_dispute(self):
         invoice = self._relance_invoice(self.customer_b2b, 300.0, DUE)
-        dispute = invoice._relance_open_dispute("amount")
+        dispute = self.env["relance.dispute"]._open_for(invoice, "amount")
         wizard = (
             self.env["account.move.reversal"]
             .with_context(active_model="account.move", active_ids=invoice.ids)

@@ -104,10 +104,19 @@ class TestEngine(RelanceCommon):
         second = emails.filtered(lambda h: h.level_id.name == "Second reminder")
         self.assertIn("Following our recent telephone call", second.mail_id.body_html)
         self.assertTrue(history.filtered(lambda h: h.channel == "notice").attachment_id)
-        # the accountant validates the handover: the invoice is handed over
-        handover.with_user(self.accountant).action_execute()
+        # the handover runs the wizard's code, with its rights: a dunning manager hands the
+        # file over to the level's agency
+        handover.level_id.handover_partner_id = self.env["res.partner"].create(
+            {"name": "Cabinet Huissier Durand", "is_company": True}
+        )
+        handover.with_user(self.manager).action_execute()
         self.assertTrue(invoice.relance_handed_over)
         self.assertEqual(invoice.relance_state, "handed_over")
+        self.assertEqual(
+            self.customer_b2b.relance_handover_partner_id.name, "Cabinet Huissier Durand"
+        )
+        self.assertEqual(handover.history_ids.state, "done")
+        self.assertEqual(handover.history_ids.attachment_id.mimetype, "application/zip")
 
     def test_level_after_a_call_waits_for_its_outcome(self):
         """The second reminder follows the call: it waits until the call is logged, and

@@ -66,7 +66,7 @@ class TestLegal(RelanceCommon):
                 "company_id": self.company.id,
                 "partner_id": self.customer_b2c.id,
                 "level_id": level.id,
-                "channel": "notice",
+                "channel_id": self.env.ref("relance_avancee.channel_notice").id,
                 "state": "done",
                 "line_ids": [(0, 0, {"move_id": invoice.id, "amount_residual": 7300.0})],
             }
@@ -122,13 +122,12 @@ class TestLegal(RelanceCommon):
         # invoice dates are 30 days before the due dates
         self.assertEqual(b2b.relance_prescription_date, date(2026, 1, 30))
         self.assertEqual(b2c.relance_prescription_date, date(2026, 1, 31))
-        moves = self.env["account.move"]
-        moves._relance_prescription_alerts(date(2025, 11, 5), self.company)
+        self.env["relance.legal"]._prescription_alerts(date(2025, 11, 5), self.company)
         self.assertEqual(len(b2b.activity_ids), 1)
         self.assertEqual(b2b.relance_prescription_alerted, 90)
-        moves._relance_prescription_alerts(date(2025, 11, 6), self.company)
+        self.env["relance.legal"]._prescription_alerts(date(2025, 11, 6), self.company)
         self.assertEqual(len(b2b.activity_ids), 1, "an alert is given once")
-        moves._relance_prescription_alerts(date(2026, 1, 1), self.company)
+        self.env["relance.legal"]._prescription_alerts(date(2026, 1, 1), self.company)
         self.assertEqual(len(b2b.activity_ids), 2)
         self.assertEqual(b2b.relance_prescription_alerted, 30)
         # an acknowledgment of debt restarts the period, and the alerts

@@ -33,7 +33,11 @@ class TestInvoicePdfs(RelanceCommon):
         self.addCleanup(patcher.stop)
 
     def _store(self, invoices):
-        return invoices.with_context(force_report_rendering=True)._relance_store_invoice_pdfs()
+        return (
+            self.env["relance.executor"]
+            .with_context(force_report_rendering=True)
+            ._store_invoice_pdfs(invoices)
+        )
 
     def _pages(self, attachment):
         reader = PdfFileReader(io.BytesIO(attachment.raw))

@@ -45,7 +45,9 @@ class TestPortalSettlements(PortalCustomers, RelanceCommon):
     def test_contest_and_plan_request(self):
         partner = self.portal_a.partner_id
         invoice_a = self._as_portal(self.invoice_a, self.portal_a)
-        dispute = invoice_a._relance_portal_contest(partner, "amount", "Price not agreed")
+        dispute = self.env["relance.dispute"]._portal_contest(
+            invoice_a, partner, "amount", "Price not agreed"
+        )
         self.assertEqual(dispute.move_ids, self.invoice_a)
         self.assertEqual(self.invoice_a.relance_state, "paused")
         # followed by the salesperson, not by the customer who opened it
@@ -56,16 +58,25 @@ class TestPortalSettlements(PortalCustomers, RelanceCommon):
         )
         self.assertEqual(dispute.activity_ids.user_id, dispute.user_id)
         self.assertEqual(self.invoice_a.message_ids[0].author_id, partner)
-        self.assertFalse(invoice_a._relance_portal_contest(partner, "amount", "again"))
+        self.assertFalse(
+            self.env["relance.dispute"]._portal_contest(invoice_a, partner, "amount", "again")
+        )
         self.portal_b.partner_id.relance_user_id = self.accountant
         invoice_b = self._as_portal(self.invoice_b, self.portal_b)
-        plan = invoice_b._relance_portal_plan_request(self.portal_b.partner_id, "3 times?")
+        plan = self.env["relance.payment.plan"]._portal_request(
+            invoice_b, self.portal_b.partner_id, "3 times?"
+        )
         self.assertEqual(plan.state, "draft")
         self.assertTrue(plan.requested_by_customer)
         self.assertEqual(plan.user_id, self.accountant)
         self.assertEqual(plan.activity_ids.user_id, self.accountant)
         self.assertEqual(plan.installment_ids.mapped("amount"), [100.0, 100.0, 100.0])
-        self.assertEqual(invoice_b._relance_portal_plan_request(self.portal_b.partner_id, ""), plan)
+        self.assertEqual(
+            self.env["relance.payment.plan"]._portal_request(
+                invoice_b, self.portal_b.partner_id, ""
+            ),
+            plan,
+        )
 
     def test_controller_is_never_the_customer_nor_odoobot(self):
         """An invoice without salesperson, created by OdooBot (an import, a cron), read
@@ -86,13 +97,19 @@ class TestPortalSettlements(PortalCustomers, RelanceCommon):
         self.assertEqual(self.invoice_a.payment_state, "paid")
         refund = self._relance_invoice(partner, 50.0, fields.Date.today(), move_type="out_refund")
         for move in self.invoice_a | refund:
-            self.assertFalse(move._relance_portal_contest(partner, "amount", "Too late"))
-            self.assertFalse(move._relance_portal_plan_request(partner, "Too late"))
+            self.assertFalse(
+                self.env["relance.dispute"]._portal_contest(move, partner, "amount", "Too late")
+            )
+            self.assertFalse(
+                self.env["relance.payment.plan"]._portal_request(move, partner, "Too late")
+            )
         self.assertFalse(self.env["relance.dispute"].search([("partner_id", "=", partner.id)]))
 
     def test_plan_request_accepted_or_declined(self):
         partner_b = self.portal_b.partner_id
-        plan = self.invoice_b._relance_portal_plan_request(partner_b, "3 times?")
+        plan = self.env["relance.payment.plan"]._portal_request(
+            self.invoice_b, partner_b, "3 times?"
+        )
         # the accountant adds the customer's other invoice before answering
         other = self._relance_invoice(partner_b, 120.0, fields.Date.today())
         plan.move_ids = [Command.link(other.id)]
@@ -107,7 +124,9 @@ class TestPortalSettlements(PortalCustomers, RelanceCommon):
             self.assertIn(partner_b, answer.partner_ids, "the customer is notified")
         self.assertFalse(self.invoice_b.relance_payment_plan_id)
         # a new request is possible, and accepting it closes its activity as well
-        plan = self.invoice_b._relance_portal_plan_request(partner_b, "2 times then?")
+        plan = self.env["relance.payment.plan"]._portal_request(
+            self.invoice_b, partner_b, "2 times then?"
+        )
         self.assertEqual(plan.state, "draft")
         plan.action_confirm()
         self.assertEqual(plan.state, "running")
@@ -137,7 +156,7 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
                 "partner_id": self.portal_a.partner_id.id,
                 "contact_id": self.portal_a.partner_id.id,
                 "level_id": level.id,
-                "channel": "email",
+                "channel_id": self.env.ref("relance_avancee.channel_email").id,
                 "state": "done",
                 "amount_due": 700.0,
                 "line_ids": [
@@ -220,7 +239,9 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
         self.assertIn('data-bs-target="#pay_with"', page)
         self.assertIn(f'data-provider-id="{provider.id}"', page)
         self.assertIn("Contest this invoice", page)
-        self.invoice_a._relance_portal_contest(self.portal_a.partner_id, "amount", "Too much")
+        self.env["relance.dispute"]._portal_contest(
+            self.invoice_a, self.portal_a.partner_id, "amount", "Too much"
+        )
         # a disputed invoice can still be paid
         page = self.url_open(f"/my/invoices/{self.invoice_a.id}").text
         self.assertIn('data-bs-target="#pay_with"', page)

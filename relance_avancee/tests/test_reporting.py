@@ -64,7 +64,7 @@ class TestReporting(RelanceCommon):
                 "company_id": self.company.id,
                 "partner_id": invoice.partner_id.id,
                 "level_id": level.id,
-                "channel": "email",
+                "channel_id": self.env.ref("relance_avancee.channel_email").id,
                 "state": "done",
                 "amount_due": amount_residual,
                 "line_ids": [
@@ -97,17 +97,17 @@ class TestReporting(RelanceCommon):
         self.assertEqual(kpis["recovery_rate"], 0.0)
 
     def test_promises_disputes_and_handover_kpis(self):
-        kept = self.inv_c._relance_promise(date(2026, 3, 20), 500.0)
+        kept = self.env["relance.promise"]._promise_for(self.inv_c, date(2026, 3, 20), 500.0)
         kept.state = "kept"
-        broken = self.inv_d._relance_promise(date(2026, 3, 22), 500.0)
+        broken = self.env["relance.promise"]._promise_for(self.inv_d, date(2026, 3, 22), 500.0)
         broken.state = "broken"
         with freeze_time("2026-03-11"):
-            self.inv_d._relance_open_dispute("amount")
+            self.env["relance.dispute"]._open_for(self.inv_d, "amount")
         with freeze_time("2026-03-05"):
-            closed = self.inv_c._relance_open_dispute("other")
+            closed = self.env["relance.dispute"]._open_for(self.inv_c, "other")
         closed.write({"state": "rejected", "date_closed": date(2026, 3, 8)})
         handover = self._remind(self.inv_c, date(2026, 3, 25), 500.0)
-        handover.channel = "handover"
+        handover.channel_id = self.env.ref("relance_avancee.channel_handover")
         dashboard = self._dashboard(date(2026, 3, 1), date(2026, 3, 31))
         kpis = dashboard._kpis(date(2026, 3, 1), date(2026, 3, 31))
         self.assertEqual((kpis["promises_kept"], kpis["promises_broken"]), (1, 1))

@@ -37,8 +37,14 @@ class TestSettlements(RelanceCommon):
         self._cron(DUE + timedelta(days=7))
         self.assertEqual(invoice.relance_level_id.name, "First reminder")
         with freeze_time(DUE + timedelta(days=8)):
-            dispute = invoice.with_user(self.accountant)._relance_open_dispute(
-                "not_delivered", "Half of the order never arrived"
+            dispute = (
+                invoice.with_user(self.accountant)
+                .env["relance.dispute"]
+                ._open_for(
+                    invoice.with_user(self.accountant),
+                    "not_delivered",
+                    "Half of the order never arrived",
+                )
             )
         self.assertTrue(invoice.relance_dispute)
         self.assertIn("never arrived", invoice.relance_dispute_reason)
@@ -59,7 +65,7 @@ class TestSettlements(RelanceCommon):
     def test_dispute_pauses_only_its_invoices(self):
         disputed = self._invoice(self.customer_b2b, 900.0)
         other = self._invoice(self.customer_b2b, 800.0)
-        disputed._relance_open_dispute("amount")
+        self.env["relance.dispute"]._open_for(disputed, "amount")
         self._cron(DUE + timedelta(days=7))
         self.assertFalse(disputed.relance_level_id)
         self.assertEqual(other.relance_level_id.name, "First reminder")
@@ -68,7 +74,9 @@ class TestSettlements(RelanceCommon):
         invoice = self._invoice(self.customer_b2b, 1000.0)
         self._cron(DUE + timedelta(days=7))
         with freeze_time(DUE + timedelta(days=8)):
-            promise = invoice._relance_promise(DUE + timedelta(days=20), 1000.0, "On the 22nd")
+            promise = self.env["relance.promise"]._promise_for(
+                invoice, DUE + timedelta(days=20), 1000.0, "On the 22nd"
+            )
             self.assertEqual(invoice.relance_pause_until, DUE + timedelta(days=23))
             self.assertEqual(invoice.relance_state, "paused")
         self._cron(DUE + timedelta(days=15))  # the phone call would be due: paused
@@ -81,7 +89,9 @@ class TestSettlements(RelanceCommon):
     def test_broken_promise_escalates(self):
         invoice = self._invoice(self.customer_b2b, 1000.0)
         self._cron(DUE + timedelta(days=7))
-        promise = invoice._relance_promise(DUE + timedelta(days=10), 1000.0)
+        promise = self.env["relance.promise"]._promise_for(
+            invoice, DUE + timedelta(days=10), 1000.0
+        )
         self._pay(invoice, 300.0, DUE + timedelta(days=9))  # partly paid: not kept
         self._cron(DUE + timedelta(days=13))  # promised date + 3 grace days: still paused
         self.assertEqual(promise.state, "open")
@@ -99,7 +109,9 @@ class TestSettlements(RelanceCommon):
         invoices = self._invoice(self.customer_b2c, 200.0) | self._invoice(self.customer_b2c, 100.0)
         self._cron(DUE + timedelta(days=3))
         with freeze_time(DUE + timedelta(days=4)):
-            plan = invoices._relance_request_payment_plan("3 payments agreed by phone")
+            plan = self.env["relance.payment.plan"]._request_for(
+                invoices, "3 payments agreed by phone"
+            )
             self.assertEqual(plan.installment_ids.mapped("amount"), [100.0, 100.0, 100.0])
             self.assertEqual(
                 plan.installment_ids.mapped("date"),
@@ -128,7 +140,7 @@ class TestSettlements(RelanceCommon):
 
     def test_payment_plan_paid_in_full(self):
         invoice = self._invoice(self.customer_b2c, 300.0)
-        plan = invoice._relance_request_payment_plan()
+        plan = self.env["relance.payment.plan"]._request_for(invoice)
         plan.action_confirm()
         self._pay(invoice, 300.0, DUE + timedelta(days=20))
         self._cron(DUE + timedelta(days=21))

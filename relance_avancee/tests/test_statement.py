@@ -322,7 +322,11 @@ class TestStatement(StatementCustomer, RelanceCommon):
         # the default: the invoices' PDFs, no statement
         level.write({"attach_invoices": True, "attach_statement": False})
         history = self._email_action(self.customer_b2b, level)
-        pdfs = history.with_context(relance_no_pdf=True)._invoice_pdf_attachments()
+        pdfs = (
+            self.env["relance.executor.email"]
+            .with_context(relance_no_pdf=True)
+            ._pdf_attachments(history)
+        )
         self.assertEqual(pdfs, {})
 
 

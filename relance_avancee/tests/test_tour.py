@@ -75,7 +75,7 @@ class TestRelanceTours(RelanceCommon, HttpCase):
                 "partner_id": customer.id,
                 "contact_id": customer.id,
                 "level_id": level.id,
-                "channel": "call",
+                "channel_id": self.env.ref("relance_avancee.channel_call").id,
                 "amount_due": amount,
                 "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": amount})],
             }
@@ -159,7 +159,7 @@ class TestRelanceTours(RelanceCommon, HttpCase):
                 "partner_id": customer.id,
                 "contact_id": customer.id,
                 "level_id": level.id,
-                "channel": "letter",
+                "channel_id": self.env.ref("relance_avancee.channel_letter").id,
                 "run_id": run.id,
                 "run_line_id": line.id,
                 "amount_due": 640.0,

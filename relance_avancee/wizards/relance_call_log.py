@@ -106,13 +106,14 @@ class RelanceCallLog(models.TransientModel):
         """Call again after N days, up to M tries; then the next level is brought forward."""
         level = history.level_id
         if history.call_tries < level.call_max_tries:
-            deadline = history._call_deadline(after_days=level.call_retry_days)
+            executor = self.env["relance.executor.call"]
+            deadline = executor._deadline(history, after_days=level.call_retry_days)
             history.activity_id = history.partner_id.sudo().activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=deadline,
                 summary=self.env._("Dunning call, try %(n)s", n=history.call_tries + 1),
-                note=history._call_note(history.browse()),
-                user_id=history._call_user().id,
+                note=executor._note(history, history.browse()),
+                user_id=executor._call_user(history).id,
             )
             history.write(
                 {
@@ -124,13 +125,11 @@ class RelanceCallLog(models.TransientModel):
         history.write(
             {
                 "state": "done",
+                "escalate_date": fields.Date.context_today(self),
                 "reason": self.env._(
                     "No answer after %(tries)s calls: next level.", tries=history.call_tries
                 ),
             }
-        )
-        self._open_moves(history)._relance_light_write(
-            {"relance_escalate_date": fields.Date.context_today(self)}
         )
 
     def _after_wrong_number(self, history):
@@ -139,17 +138,21 @@ class RelanceCallLog(models.TransientModel):
     def _after_promise(self, history):
         if not self.promise_date or not self.promise_amount:
             raise UserError(self.env._("Give the promised date and amount."))
-        self._open_moves(history)._relance_promise(
-            self.promise_date, self.promise_amount, self.note or ""
+        self.env["relance.promise"]._promise_for(
+            self._open_moves(history), self.promise_date, self.promise_amount, self.note or ""
         )
         history.write({"state": "done", "reason": False})
 
     def _after_dispute(self, history):
-        self._open_moves(history)._relance_open_dispute(self.dispute_reason, self.note or "")
+        self.env["relance.dispute"]._open_for(
+            self._open_moves(history), self.dispute_reason, self.note or ""
+        )
         history.write({"state": "done", "reason": False})
 
     def _after_plan(self, history):
-        plan = self._open_moves(history)._relance_request_payment_plan(self.note or "")
+        plan = self.env["relance.payment.plan"]._request_for(
+            self._open_moves(history), self.note or ""
+        )
         history.write({"state": "done", "reason": False})
         return {
             "type": "ir.actions.act_window",

@@ -1,5 +1,4 @@
 import logging
-from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -14,59 +13,59 @@ STATEMENT_REPORT = "relance_avancee.report_relance_statement"
 STATEMENT = "statement"
 
 
-class RelanceHistory(models.Model):
+class RelanceExecutorEmail(models.AbstractModel):
     """Email channel: one mail per customer and level, rendered and created in batches,
     invoice PDFs attached (stored ones reused, missing ones rendered together), sent by
     Odoo's mail queue, logged on the customer and on each invoice."""
 
-    _inherit = "relance.history"
+    _name = "relance.executor.email"
+    _inherit = "relance.executor"
+    _description = "Dunning email executor"
 
-    def _execute_email(self):
-        without_email = self.filtered(lambda h: not email_normalize(h.contact_id.email or ""))
-        without_template = (self - without_email).filtered(
+    def _execute(self, histories):
+        without_email = histories.filtered(lambda h: not email_normalize(h.contact_id.email or ""))
+        without_template = (histories - without_email).filtered(
             lambda h: not h.level_id.mail_template_id
         )
         if without_email:
             without_email._fail_with_fallback(_("The customer has no valid email address."))
         if without_template:
             without_template._fail_with_fallback(_("The level has no email template."))
-        sendable = self - without_email - without_template
+        sendable = histories - without_email - without_template
         if not sendable:
             return
-        pdfs = sendable._invoice_pdf_attachments()
-        sendable._ensure_invoice_access_tokens()
-        by_template = defaultdict(self.browse)
-        for history in sendable:
-            by_template[history.level_id.mail_template_id] |= history
-        mail_vals, ordered = [], self.browse()
+        pdfs = self._pdf_attachments(sendable)
+        self._ensure_invoice_access_tokens(sendable)
         note_subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
-        copies = sendable._mail_copies()
+        copies = self._mail_copies(sendable)
         sendable._schedule_in_sending_window()
-        for template, histories in by_template.items():
+        mail_vals, ordered = [], histories.browse()
+        for template, template_histories in sendable.grouped(
+            lambda h: h.level_id.mail_template_id
+        ).items():
             rendered = template._generate_template(
-                histories.ids, ["subject", "body_html", "email_from", "reply_to"]
+                template_histories.ids, ["subject", "body_html", "email_from", "reply_to"]
             )
             mail_vals += [
-                history._mail_values(rendered[history.id], pdfs, note_subtype_id, copies)
-                for history in histories
+                self._mail_values(history, rendered[history.id], pdfs, note_subtype_id, copies)
+                for history in template_histories
             ]
-            ordered |= histories
+            ordered |= template_histories
         mails = self.env["mail.mail"].sudo().create(mail_vals)
         # mails come in template order: pair them with the histories in that same order
         for history, mail in zip(ordered, mails, strict=True):
             history.mail_id = mail
             history.message_id = mail.mail_message_id
         sendable.state = "done"
-        sendable._note_missing_pdfs(pdfs)
-        sendable._log_on_invoices()
+        self._note_missing_pdfs(sendable, pdfs)
+        self._log_on_invoices(sendable)
 
-    def _mail_values(self, rendered, pdfs, subtype_id, copies):
+    def _mail_values(self, history, rendered, pdfs, subtype_id, copies):
         """The dunning contact in To, the copies of ``_mail_copies`` in CC and BCC (each
         BCC recipient gets a copy of their own). Replies come back to the customer's
         thread by Odoo's mail gateway (see ``res.partner._message_post_after_hook``)."""
-        self.ensure_one()
-        company = self.company_id
-        email_cc, bcc_partners = copies.get(self.id, ([], self.env["res.partner"]))
+        company = history.company_id
+        email_cc, bcc_partners = copies.get(history.id, ([], self.env["res.partner"]))
         return {
             "subject": rendered.get("subject"),
             "body_html": rendered.get("body_html"),
@@ -74,25 +73,25 @@ class RelanceHistory(models.Model):
             "reply_to": rendered.get("reply_to"),
             "author_id": self.env.user.partner_id.id,
             "model": "res.partner",
-            "res_id": self.partner_id.id,
-            "record_name": self.partner_id.display_name,
+            "res_id": history.partner_id.id,
+            "record_name": history.partner_id.display_name,
             "message_type": "email_outgoing",
             "subtype_id": subtype_id,
-            "email_to": self.contact_id.email_formatted,
+            "email_to": history.contact_id.email_formatted,
             "email_cc": ", ".join(email_cc) or False,
             "recipient_ids": [Command.link(partner.id) for partner in bcc_partners],
-            "attachment_ids": self._mail_attachment_commands(pdfs),
+            "attachment_ids": self._mail_attachment_commands(history, pdfs),
             "auto_delete": False,
-            "scheduled_date": self.scheduled_at,
+            "scheduled_date": history.scheduled_at,
         }
 
-    def _mail_copies(self):
+    def _mail_copies(self, histories):
         """{action id: (CC emails, BCC partners)}: the customer's contacts marked to receive
         the reminders in copy, then the salesperson and the credit controller as the policy
         says; never the dunning contact itself, each address once."""
         contacts = self.env["res.partner"].search_fetch(
             [
-                ("commercial_partner_id", "in", self.partner_id.ids),
+                ("commercial_partner_id", "in", histories.partner_id.ids),
                 ("relance_reminder_copy", "=", True),
                 ("email", "!=", False),
             ],
@@ -100,7 +99,7 @@ class RelanceHistory(models.Model):
         )
         copy_contacts = contacts.grouped("commercial_partner_id")
         result = {}
-        for history in self:
+        for history in histories:
             policy = history.level_id.policy_id
             cc = copy_contacts.get(history.partner_id, self.env["res.partner"])
             bcc = self.env["res.partner"]
@@ -126,49 +125,48 @@ class RelanceHistory(models.Model):
             result[history.id] = (emails, bcc)
         return result
 
-    def _mail_attachment_commands(self, pdfs):
+    def _mail_attachment_commands(self, history, pdfs):
         """The attachments of this action's mail among ``pdfs``: its invoices' PDFs when its
         level attaches them, its customer statement when its level attaches one."""
-        self.ensure_one()
         attachment_ids = []
-        if self.level_id.attach_invoices:
-            attachment_ids += [pdfs[m.id] for m in self.line_ids.move_id if m.id in pdfs]
-        if (STATEMENT, self.id) in pdfs:
-            attachment_ids.append(pdfs[STATEMENT, self.id])
+        if history.level_id.attach_invoices:
+            attachment_ids += [pdfs[m.id] for m in history.line_ids.move_id if m.id in pdfs]
+        if (STATEMENT, history.id) in pdfs:
+            attachment_ids.append(pdfs[STATEMENT, history.id])
         return [Command.link(attachment_id) for attachment_id in attachment_ids]
 
-    def _invoice_pdf_attachments(self):
+    def _pdf_attachments(self, histories):
         """The PDFs of these actions' mails: {invoice id: attachment id} of the invoices'
         PDFs, for the actions whose level attaches them (none with ``relance_no_pdf`` in
         the context) — the stored legal PDF when there is one, else rendered now for all
         the missing invoices in one wkhtmltopdf call and stored as the invoice's PDF (what
         Odoo's Send & Print does) — and {(STATEMENT, action id): attachment id} of the
         customer statements rendered now for the actions whose level attaches one."""
-        pdfs = self._statement_pdf_attachments()
+        pdfs = self._statement_pdf_attachments(histories)
         if self.env.context.get("relance_no_pdf"):
             return pdfs
-        moves = self.filtered(lambda h: h.level_id.attach_invoices).line_ids.move_id
+        moves = histories.filtered(lambda h: h.level_id.attach_invoices).line_ids.move_id
         pdfs.update({m.id: m.invoice_pdf_report_id.id for m in moves if m.invoice_pdf_report_id})
         missing = moves.filtered(lambda m: m.id not in pdfs)
         if not missing:
             return pdfs
-        attachments = missing._relance_store_invoice_pdfs()
+        attachments = self._store_invoice_pdfs(missing)
         pdfs.update({a.res_id: a.id for a in attachments})
         return pdfs
 
-    def _statement_pdf_attachments(self):
+    def _statement_pdf_attachments(self, histories):
         """{(STATEMENT, action id): attachment id}: the customer statement at the action's
         date, for the actions whose level attaches one, rendered in one go per company and
         date (as few wkhtmltopdf calls as the statements' lengths allow) and attached to
         the customer, one attachment per action. Statements that cannot be rendered are
         logged and left out: the mail goes without (see ``_note_missing_pdfs``)."""
-        todo = self.filtered(lambda h: h.level_id.attach_statement)
+        todo = histories.filtered(lambda h: h.level_id.attach_statement)
         if not todo:
             return {}
         report_model = self.env["ir.actions.report"]
         vals_list, attached = [], []
-        for (company, date), histories in todo.grouped(lambda h: (h.company_id, h.date)).items():
-            partners = histories.partner_id.commercial_partner_id
+        for (company, date), group in todo.grouped(lambda h: (h.company_id, h.date)).items():
+            partners = group.partner_id.commercial_partner_id
             try:
                 content_by_id = (
                     report_model.with_company(company)
@@ -180,7 +178,7 @@ class RelanceHistory(models.Model):
             except UserError as error:
                 _logger.warning("Customer statements of %s not rendered: %s", partners, error)
                 continue
-            for history in histories:
+            for history in group:
                 partner = history.partner_id.commercial_partner_id
                 if partner.id not in content_by_id:
                     continue
@@ -204,11 +202,11 @@ class RelanceHistory(models.Model):
             for history_id, attachment in zip(attached, attachments, strict=True)
         }
 
-    def _note_missing_pdfs(self, pdfs):
+    def _note_missing_pdfs(self, histories, pdfs):
         """A mail goes out even when an invoice's PDF or the customer statement could not be
         rendered (it has the portal link): the action says which PDFs are missing."""
         no_invoice_pdf = self.env.context.get("relance_no_pdf")
-        for history in self:
+        for history in histories:
             reasons = []
             if history.level_id.attach_invoices and not no_invoice_pdf:
                 missing = history.line_ids.move_id.filtered(lambda m: m.id not in pdfs)
@@ -230,10 +228,10 @@ class RelanceHistory(models.Model):
             if reasons:
                 history.reason = " ".join(reasons)
 
-    def _ensure_invoice_access_tokens(self):
+    def _ensure_invoice_access_tokens(self, histories):
         """The portal links of the mail need the invoices' access tokens: created here in one
         statement, instead of one ``account.move.write`` per invoice while rendering."""
-        moves = self.line_ids.move_id.filtered(lambda m: not m.access_token)
+        moves = histories.line_ids.move_id.filtered(lambda m: not m.access_token)
         if not moves:
             return
         moves.flush_recordset(["access_token"])
@@ -246,10 +244,10 @@ class RelanceHistory(models.Model):
         )
         moves.invalidate_recordset(["access_token"])
 
-    def _log_on_invoices(self):
+    def _log_on_invoices(self, histories):
         """A note on each invoice, pointing to the mail sent to the customer."""
         bodies = {}
-        for history in self:
+        for history in histories:
             note = Markup("%s<br/>%s") % (
                 _("Reminder sent by email: %(level)s", level=history.level_id.name),
                 _(
@@ -262,46 +260,3 @@ class RelanceHistory(models.Model):
                 bodies[move.id] = bodies.get(move.id, Markup()) + note
         moves = self.env["account.move"].browse(list(bodies))
         moves._message_log_batch(bodies=bodies)
-
-
-class ResPartner(models.Model):
-    """Replies to a reminder email come back by Odoo's mail gateway to the customer's
-    thread (the mail's record): each invoice of the reminder gets the reply in its
-    chatter, its credit controller notified."""
-
-    _inherit = "res.partner"
-
-    def _message_post_after_hook(self, message, msg_vals):
-        result = super()._message_post_after_hook(message, msg_vals)
-        if message.message_type == "email" and message.parent_id:
-            history = (
-                self.env["relance.history"]
-                .sudo()
-                .search([("message_id", "=", message.parent_id.id)], limit=1)
-            )
-            if history:
-                history._post_customer_reply(message)
-        return result
-
-
-class RelanceHistoryReply(models.Model):
-    _inherit = "relance.history"
-
-    def _post_customer_reply(self, message):
-        self.ensure_one()
-        body = Markup("%s<br/>%s") % (
-            _(
-                "Reply of %(author)s to the reminder %(reminder)s:",
-                author=message.author_id.name or message.email_from,
-                reminder=self.display_name,
-            ),
-            message.body,
-        )
-        for move in self.line_ids.move_id:
-            move.message_post(
-                body=body,
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-                partner_ids=move._relance_controller().partner_id.ids,
-                attachment_ids=message.attachment_ids.ids,
-            )

@@ -1,0 +1,61 @@
+from odoo import models
+
+LETTER_REPORT = "relance_avancee.report_relance_letter"
+
+
+class RelanceExecutorLetter(models.AbstractModel):
+    """Letter channel: one QWeb PDF per customer and action, rendered in batch, attached to
+    the action and to the customer's chatter, to print and post; the action stays to do
+    until it is marked as posted. Generating again never makes a second letter."""
+
+    _name = "relance.executor.letter"
+    _inherit = "relance.executor"
+    _description = "Dunning letter executor"
+
+    def _execute(self, histories):
+        no_address = histories.filtered(lambda h: not (h.contact_id.street and h.contact_id.city))
+        if no_address:
+            no_address._fail_with_fallback(self.env._("No postal address for the letter."))
+        todo = (histories - no_address).filtered(lambda h: not h.attachment_id)
+        if not todo:
+            return
+        pdfs = self.env["ir.actions.report"]._relance_render_pdfs(LETTER_REPORT, todo)
+        rendered = todo.filtered(lambda h: h.id in pdfs)
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": history._letter_filename(),
+                        "raw": pdfs[history.id],
+                        "mimetype": "application/pdf",
+                        "res_model": "res.partner",
+                        "res_id": history.partner_id.id,
+                    }
+                    for history in rendered
+                ]
+            )
+        )
+        for history, attachment in zip(rendered, attachments, strict=True):
+            history.attachment_id = attachment
+            history.reason = self._to_do_text()
+            history.partner_id._message_log(
+                body=self.env._("%(document)s prepared.", document=history.display_name),
+                attachment_ids=attachment.ids,
+            )
+
+    def _to_do_text(self):
+        return self.env._("Print and post the letter, then mark it as done.")
+
+
+class RelanceExecutorNotice(models.AbstractModel):
+    """Formal-notice channel: the letter, with the legal mentions, sent by registered
+    letter with acknowledgment of receipt."""
+
+    _name = "relance.executor.notice"
+    _inherit = "relance.executor.letter"
+    _description = "Dunning formal notice executor"
+
+    def _to_do_text(self):
+        return self.env._("Print, then send by registered letter with acknowledgment of receipt.")

@@ -1,0 +1,220 @@
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..legal import late_interest
+
+PRESCRIPTION_ALERT_DAYS = (90, 30)
+
+
+class RelanceLegal(models.AbstractModel):
+    """French late-payment law applied to invoices in batch: gathers what the pure
+    library (``relance_avancee/legal``) needs — rates, payments by day, formal notices —
+    in a few queries, and acts on the result: penalty invoices, prescription alerts."""
+
+    _name = "relance.legal"
+    _description = "French late-payment law for dunning"
+
+    def _amounts(self, moves, date):
+        """{invoice id: {"principal", "interest", "indemnity", "total", "impact", "warning"}}
+        at the date, in company currency, for many invoices with two queries (the rates and
+        the formal notices' dates). B2B: penalties from the day after the due date at the
+        company's rate (ECB rate of 1 January / 1 July + 10 points, or the contractual rate),
+        split at each half-year, and the fixed indemnity. B2C: legal interest
+        (professional-creditor rate) from the formal notice only, no indemnity."""
+        invoices = moves.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        if not invoices:
+            return {}
+        rate_model = self.env["relance.rate"]
+        table = rate_model._rate_table()
+        notices = self._notice_dates(invoices)
+        settled = self._settlements(invoices)
+        eur = self.env.ref("base.EUR")
+        result = {}
+        for move in invoices:
+            company = move.company_id
+            principal = move.amount_residual_signed
+            values = {"principal": principal, "interest": 0.0, "indemnity": 0.0}
+            values["warning"] = False
+            late = move.invoice_date_due and move.invoice_date_due < date and principal > 0
+            if late and move.commercial_partner_id.relance_policy_type == "b2c":
+                start = notices.get(move.id)
+                if start:
+
+                    def rate_for(half_year):
+                        return rate_model._rate_at(table, "legal_professional", half_year)
+
+                    values["interest"], values["warning"] = self._interest(
+                        move, principal, start, date, rate_for, settled[move.id]
+                    )
+            elif late:
+
+                def rate_for(half_year, company=company):
+                    if company.relance_penalty_mode == "contract":
+                        return company.relance_penalty_rate
+                    ecb = rate_model._rate_at(table, "ecb", half_year)
+                    return None if ecb is None else ecb + 10.0
+
+                values["interest"], values["warning"] = self._interest(
+                    move, principal, move.invoice_date_due, date, rate_for, settled[move.id]
+                )
+                if company.relance_claim_indemnity:
+                    values["indemnity"] = eur._convert(
+                        company.relance_indemnity_amount, company.currency_id, company, date
+                    )
+            values["total"] = principal + values["interest"] + values["indemnity"]
+            margin = company.relance_margin_rate
+            values["impact"] = principal / (margin / 100.0) if margin > 0 and principal > 0 else 0
+            result[move.id] = values
+        return result
+
+    def _interest(self, move, principal, start, end, rate_for, settlements=()):
+        """Interest for the days after ``start`` up to ``end`` (``legal.late_interest``),
+        in company currency: (amount, warning). A half-year without a rate gives no figure
+        rather than a wrong one, and says which rate to enter."""
+        total, missing = late_interest(principal, start, end, rate_for, settlements)
+        if missing:
+            return 0.0, self.env._(
+                "No reference rate entered for the half-year starting %(date)s: "
+                "add it in Invoicing > Configuration > Dunning > Interest rates.",
+                date=missing,
+            )
+        return move.company_id.currency_id.round(total), False
+
+    def _settlements(self, moves):
+        """{invoice id: [(date, amount in company currency)]}: the payments and credit
+        notes reconciled with these invoices, by day, in one query."""
+        groups = (
+            self.env["account.partial.reconcile"]
+            .sudo()
+            ._read_group(
+                [("debit_move_id.move_id", "in", moves.ids)],
+                ["debit_move_id", "max_date:day"],
+                ["amount:sum"],
+            )
+        )
+        result = defaultdict(list)
+        for line, day, amount in groups:
+            result[line.move_id.id].append((day, amount))
+        return result
+
+    def _notice_dates(self, moves):
+        """{invoice id: date of its first formal notice sent}, in one query."""
+        groups = (
+            self.env["relance.history.line"]
+            .sudo()
+            ._read_group(
+                [("move_id", "in", moves.ids), ("channel", "=", "notice"), ("state", "=", "done")],
+                ["move_id"],
+                ["date:min"],
+            )
+        )
+        return {move.id: first for move, first in groups}
+
+    @api.model
+    def _prescription_alerts(self, date, companies):
+        """Activities for the credit controller 90 and then 30 days before an open invoice
+        is time-barred; each alert once (an interruption starts them again)."""
+        for days in PRESCRIPTION_ALERT_DAYS:
+            moves = self.env["account.move"].search(
+                [
+                    *self.env["account.move"]._relance_open_invoice_domain(companies),
+                    ("relance_prescription_date", "<=", fields.Date.add(date, days=days)),
+                    ("relance_prescription_date", ">=", date),
+                    "|",
+                    ("relance_prescription_alerted", "=", 0),
+                    ("relance_prescription_alerted", ">", days),
+                ]
+            )
+            for move in moves:
+                move.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    date_deadline=date,
+                    summary=self.env._("Prescription in %(days)s days", days=days),
+                    note=self.env._(
+                        "%(invoice)s is time-barred on %(date)s: obtain an acknowledgment of "
+                        "debt or start a court claim before then.",
+                        invoice=move.name,
+                        date=move.relance_prescription_date,
+                    ),
+                    user_id=move._relance_controller().id,
+                )
+            moves.relance_prescription_alerted = days
+
+    def _invoice_penalties(self, moves):
+        """One penalty invoice per customer (no VAT) with the interest and the indemnity of
+        these late invoices, linked to them; an invoice already invoiced is left out."""
+        amounts = moves._relance_legal_amounts()
+        todo = moves.filtered(
+            lambda m: (
+                not m.relance_penalty_move_id
+                and m.id in amounts
+                and (amounts[m.id]["interest"] or amounts[m.id]["indemnity"])
+            )
+        )
+        if not todo:
+            raise UserError(
+                self.env._("No late-payment penalty to invoice: already invoiced, or none due.")
+            )
+        penalties = moves.browse()
+        for (company, partner), invoices in todo.grouped(
+            lambda m: (m.company_id, m.commercial_partner_id)
+        ).items():
+            penalty = moves.create(
+                self._penalty_invoice_values(invoices, company, partner, amounts)
+            )
+            invoices._relance_light_write({"relance_penalty_move_id": penalty.id})
+            penalties |= penalty
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "name": self.env._("Penalty invoices"),
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", penalties.ids)],
+        }
+
+    def _penalty_invoice_values(self, moves, company, partner, amounts):
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")],
+            limit=1,
+        )
+        lines = []
+        today = moves._relance_today()
+        for move in moves:
+            values = amounts[move.id]
+            days = (today - move.invoice_date_due).days
+            if values["interest"]:
+                lines.append(
+                    {
+                        "name": self.env._(
+                            "Late-payment penalties on %(invoice)s (%(days)s days)",
+                            invoice=move.name,
+                            days=days,
+                        ),
+                        "price_unit": values["interest"],
+                        "tax_ids": [Command.clear()],
+                        "account_id": journal.default_account_id.id,
+                    }
+                )
+            if values["indemnity"]:
+                lines.append(
+                    {
+                        "name": self.env._(
+                            "Fixed recovery indemnity on %(invoice)s (Code de commerce D441-5)",
+                            invoice=move.name,
+                        ),
+                        "price_unit": values["indemnity"],
+                        "tax_ids": [Command.clear()],
+                        "account_id": journal.default_account_id.id,
+                    }
+                )
+        return {
+            "move_type": "out_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "partner_id": partner.id,
+            "currency_id": company.currency_id.id,
+            "invoice_origin": ", ".join(moves.mapped("name")),
+            "invoice_line_ids": [Command.create(line) for line in lines],
+        }
