@@ -487,30 +487,6 @@ class AccountMove(models.Model):
             skip_account_move_synchronization=True,
         ).write(vals)
 
-    def _relance_new_settlement_action(self, model, name):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": model,
-            "name": name,
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_partner_id": self.commercial_partner_id[:1].id,
-                "default_company_id": self.company_id[:1].id,
-                "default_move_ids": self.ids,
-            },
-        }
-
-    def action_relance_new_dispute(self):
-        return self._relance_new_settlement_action("relance.dispute", self.env._("Dispute"))
-
-    def action_relance_new_promise(self):
-        action = self._relance_new_settlement_action(
-            "relance.promise", self.env._("Promise to pay")
-        )
-        action["context"]["default_amount"] = sum(self.mapped("amount_residual_signed"))
-        return action
-
     def action_relance_new_payment_plan(self):
         plan = self.env["relance.payment.plan"]._request_for(self)
         return {

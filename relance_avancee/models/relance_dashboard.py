@@ -1,21 +1,8 @@
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, formatLang
-
-KPI_KEYS = [
-    "dso",
-    "collection_delay",
-    "cei",
-    "recovery_rate",
-    "promises_kept",
-    "promises_broken",
-    "disputes_open",
-    "dispute_age",
-    "handed_over",
-]
+from odoo.tools import SQL
 
 
 class RelanceDashboard(models.TransientModel):
@@ -53,75 +40,24 @@ class RelanceDashboard(models.TransientModel):
 
     @api.depends("company_id", "date_from", "date_to")
     def _compute_kpi_html(self):
+        qweb = self.env["ir.qweb"]
+        channels = dict(
+            self.env["relance.action.report"]._fields["channel"]._description_selection(self.env)
+        )
         for dashboard in self:
             if not (dashboard.date_from and dashboard.date_to and dashboard.company_id):
                 dashboard.kpi_html = dashboard.recovery_html = False
                 continue
-            current = dashboard._kpis(dashboard.date_from, dashboard.date_to)
-            previous = dashboard._kpis(*dashboard._previous_period())
-            dashboard.kpi_html = dashboard._kpi_table(current, previous)
-            dashboard.recovery_html = dashboard._recovery_table(current["recovery_by_level"])
-
-    def _kpi_table(self, current, previous):
-        def cell(key, values):
-            value = values.get(key)
-            if value is None:
-                return "—"
-            if key == "handed_over":
-                return self.currency_id.format(value)
-            return formatLang(self.env, value, digits=1) if isinstance(value, float) else str(value)
-
-        rows = Markup("").join(
-            Markup("<tr><td>%s</td><td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
-            % (label, cell(key, current), cell(key, previous))
-            for key, label in self._kpi_labels()
-        )
-        return Markup(
-            "<table class='table table-sm'><thead><tr><th>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-        ) % (self.env._("Indicator"), self.env._("Period"), self.env._("Previous period"), rows)
-
-    def _percent(self, rate):
-        """A rate in the user's language: 13.8 % in English, 13,8 % in French."""
-        return f"{formatLang(self.env, rate, digits=1)}\N{NO-BREAK SPACE}%"
-
-    def _kpi_labels(self):
-        labels = [
-            self.env._("DSO (days)"),
-            self.env._("Average collection delay (days)"),
-            self.env._("Collection effectiveness index (%)"),
-            self.env._("Recovery rate within 15 days (%)"),
-            self.env._("Promises kept"),
-            self.env._("Promises broken"),
-            self.env._("Open disputes"),
-            self.env._("Average age of open disputes (days)"),
-            self.env._("Amount handed over to legal"),
-        ]
-        return list(zip(KPI_KEYS, labels, strict=True))
-
-    def _recovery_table(self, rows):
-        channels = dict(
-            self.env["relance.history"]._fields["channel"]._description_selection(self.env)
-        )
-        body = Markup("").join(
-            Markup("<tr><td>%s</td><td>%s</td><td class='text-end'>%s</td>")
-            % (level.display_name, channels.get(channel), self.currency_id.format(reminded))
-            + Markup("<td class='text-end'>%s</td><td class='text-end'>%s</td></tr>")
-            % (self.currency_id.format(recovered), self._percent(rate))
-            for level, channel, reminded, recovered, rate in rows
-        )
-        return Markup(
-            "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th>"
-            "<th class='text-end'>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th></tr></thead><tbody>%s</tbody></table>"
-        ) % (
-            self.env._("Level"),
-            self.env._("Channel"),
-            self.env._("Reminded"),
-            self.env._("Paid within 15 days"),
-            self.env._("Recovery rate"),
-            body,
-        )
+            values = {
+                "current": dashboard._kpis(dashboard.date_from, dashboard.date_to),
+                "previous": dashboard._kpis(*dashboard._previous_period()),
+                "currency": dashboard.currency_id,
+                "channels": channels,
+            }
+            dashboard.kpi_html = qweb._render("relance_avancee.relance_dashboard_kpi_table", values)
+            dashboard.recovery_html = qweb._render(
+                "relance_avancee.relance_dashboard_recovery_table", values
+            )
 
     # ------------------------------------------------------------------------------------
     # KPIs

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.tools.pdf import merge_pdf
 
 LETTER_REPORT = "relance_avancee.report_relance_letter"
 
@@ -47,6 +48,30 @@ class RelanceExecutorLetter(models.AbstractModel):
 
     def _to_do_text(self):
         return self.env._("Print and post the letter, then mark it as done.")
+
+    def _download(self, histories):
+        """One PDF of the letters already generated for these actions."""
+        documents = [h.attachment_id.raw for h in histories if h.attachment_id]
+        if not documents:
+            return False
+        merged = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Letters.pdf"),
+                    "raw": merge_pdf(documents) if len(documents) > 1 else documents[0],
+                    "mimetype": "application/pdf",
+                    "res_model": "relance.run" if histories.run_id else "res.partner",
+                    "res_id": histories.run_id[:1].id or histories.partner_id[:1].id,
+                }
+            )
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{merged.id}?download=true",
+            "target": "download",
+        }
 
 
 class RelanceExecutorNotice(models.AbstractModel):

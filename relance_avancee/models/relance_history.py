@@ -5,7 +5,6 @@ from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.pdf import merge_pdf
 
 # call outcomes where the customer was spoken to
 ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid")
@@ -197,47 +196,6 @@ class RelanceHistory(models.Model):
         self.ensure_one()
         return len(self.line_ids.level_id) > 1
 
-    def _letter_rows(self, legal):
-        """The letter's rows, amounts in the invoice's currency: the interest and the
-        indemnity, computed in company currency as the law says, converted at the action's
-        date. ``legal``: {invoice id: {"interest", "indemnity"}} in company currency."""
-        self.ensure_one()
-        company = self.company_id
-        rows = []
-        for line in self.line_ids:
-            move = line.move_id
-            amounts = legal.get(move.id, {})
-            rows.append(
-                {
-                    "line": line,
-                    "move": move,
-                    "currency": move.currency_id,
-                    "residual": line.amount_residual,
-                    "interest": company.currency_id._convert(
-                        amounts.get("interest", 0.0), move.currency_id, company, self.date
-                    ),
-                    "indemnity": company.currency_id._convert(
-                        amounts.get("indemnity", 0.0), move.currency_id, company, self.date
-                    ),
-                }
-            )
-        return rows
-
-    @api.model
-    def _letter_totals(self, rows):
-        """[{currency, residual, interest, indemnity, total}], one per currency."""
-        totals = {}
-        for row in rows:
-            total = totals.setdefault(
-                row["currency"],
-                {"currency": row["currency"], "residual": 0.0, "interest": 0.0, "indemnity": 0.0},
-            )
-            for key in ("residual", "interest", "indemnity"):
-                total[key] += row[key]
-        for total in totals.values():
-            total["total"] = total["residual"] + total["interest"] + total["indemnity"]
-        return sorted(totals.values(), key=lambda total: total["currency"].name)
-
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(_("The dunning history is never deleted; cancel the action instead."))
@@ -371,45 +329,9 @@ class RelanceHistory(models.Model):
         kind = _("Formal notice") if self.channel == "notice" else _("Reminder")
         return f"{kind} - {self.partner_id.name} - {self.date}.pdf"
 
-    def _letter_deadline(self):
-        self.ensure_one()
-        return fields.Date.add(self.date, days=self.level_id.notice_deadline_days)
-
-    def _legal_amounts_for_letter(self):
-        """Interest and indemnity per invoice at the action's date, for a business
-        customer (a consumer owes interest only from the formal notice itself)."""
-        self.ensure_one()
-        if self.partner_id.relance_policy_type == "b2c":
-            return {}
-        return self.line_ids.move_id._relance_legal_amounts(self.date)
-
     def action_print_letter(self):
         self._execute()
-        return self._download_letters()
-
-    def _download_letters(self):
-        """One PDF of the letters already generated for these actions."""
-        documents = [h.attachment_id.raw for h in self if h.attachment_id]
-        if not documents:
-            return False
-        merged = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": _("Letters.pdf"),
-                    "raw": merge_pdf(documents) if len(documents) > 1 else documents[0],
-                    "mimetype": "application/pdf",
-                    "res_model": "relance.run" if self.run_id else "res.partner",
-                    "res_id": self.run_id[:1].id or self.partner_id[:1].id,
-                }
-            )
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{merged.id}?download=true",
-            "target": "download",
-        }
+        return self.env["relance.executor.letter"]._download(self)
 
     def _post_customer_reply(self, message):
         """The customer's reply to this reminder's email, on each of its invoices, their

@@ -86,7 +86,7 @@ class RelanceRun(models.Model):
             lambda h: h.channel in ("letter", "notice") and h.state != "cancelled"
         )
         letters._execute()
-        action = letters._download_letters()
+        action = self.env["relance.executor.letter"]._download(letters)
         if not action:
             raise UserError(_("This run has no letter to print."))
         return action

@@ -3,6 +3,8 @@ import phonenumbers
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..report.relance_statement import STATEMENT_MODEL
+
 GRADES = [("good", "Good payer"), ("average", "Average payer"), ("poor", "Poor payer")]
 # the run proposes the worst payers first
 GRADE_PRIORITY = {"poor": 3, "average": 2, None: 1, "good": 0}
@@ -56,21 +58,16 @@ class ResPartner(models.Model):
         "Preferred channel",
     )
 
+    # the number itself is Odoo's phone_sanitized (phone_validation): what dunning adds is
+    # whether it is a mobile (for SMS) and why there is no usable number
     relance_phone_e164 = fields.Char(
         "Phone (E.164)",
-        compute="_compute_relance_phone",
-        store=True,
+        related="phone_sanitized",
         help="The phone number normalised for calls and SMS, e.g. +33612345678.",
     )
-    relance_phone_national = fields.Char(
-        "Phone (national)", compute="_compute_relance_phone", store=True
-    )
-    relance_phone_is_mobile = fields.Boolean(
-        "Mobile phone", compute="_compute_relance_phone", store=True
-    )
-    relance_phone_warning = fields.Char(
-        "Phone warning", compute="_compute_relance_phone", store=True
-    )
+    relance_phone_national = fields.Char("Phone (national)", compute="_compute_relance_phone")
+    relance_phone_is_mobile = fields.Boolean("Mobile phone", compute="_compute_relance_phone")
+    relance_phone_warning = fields.Char("Phone warning", compute="_compute_relance_phone")
     relance_handover_partner_id = fields.Many2one(
         "res.partner",
         "Handed over to",
@@ -191,45 +188,24 @@ class ResPartner(models.Model):
             )
         return result
 
-    @api.depends("phone", "country_id", "company_id.country_id")
+    @api.depends("phone", "phone_sanitized", "country_id")
     def _compute_relance_phone(self):
-        default_region = self.env.company.country_id.code or "FR"
         for partner in self:
-            values = partner._relance_parse_phone(
-                partner.phone,
-                partner.country_id.code or partner.company_id.country_id.code or default_region,
+            number = partner.phone_sanitized
+            partner.relance_phone_national = number and partner._phone_format(
+                number=number, force_format="NATIONAL"
             )
-            partner.update(values)
-
-    def _relance_parse_phone(self, number, region):
-        """The number in E.164 and national format, whether it is a mobile, or why it
-        cannot be used."""
-        values = {
-            "relance_phone_e164": False,
-            "relance_phone_national": False,
-            "relance_phone_is_mobile": False,
-            "relance_phone_warning": False,
-        }
-        if not number:
-            values["relance_phone_warning"] = self.env._("No phone number.")
-            return values
-        try:
-            parsed = phonenumbers.parse(number, region)
-        except phonenumbers.NumberParseException:
-            parsed = None
-        if not parsed or not phonenumbers.is_valid_number(parsed):
-            values["relance_phone_warning"] = self.env._(
-                "Invalid phone number: %(number)s.", number=number
+            partner.relance_phone_is_mobile = bool(number) and (
+                phonenumbers.number_type(phonenumbers.parse(number)) in MOBILE_TYPES
             )
-            return values
-        values["relance_phone_e164"] = phonenumbers.format_number(
-            parsed, phonenumbers.PhoneNumberFormat.E164
-        )
-        values["relance_phone_national"] = phonenumbers.format_number(
-            parsed, phonenumbers.PhoneNumberFormat.NATIONAL
-        )
-        values["relance_phone_is_mobile"] = phonenumbers.number_type(parsed) in MOBILE_TYPES
-        return values
+            if number:
+                partner.relance_phone_warning = False
+            elif partner.phone:
+                partner.relance_phone_warning = self.env._(
+                    "Invalid phone number: %(number)s.", number=partner.phone
+                )
+            else:
+                partner.relance_phone_warning = self.env._("No phone number.")
 
     @api.depends("is_company", "parent_id.relance_policy_type")
     def _compute_relance_policy_type(self):
@@ -256,117 +232,36 @@ class ResPartner(models.Model):
             "relance_user_id",
         ]
 
-    # ------------------------------------------------------------------------------------
-    # Customer statement (relevé de compte)
-    # ------------------------------------------------------------------------------------
-
-    def _relance_statement_domain(self, companies=None, date=None):
-        """The open receivable items of these customers (and their contacts): posted,
-        unreconciled journal items with something left, in ``companies`` when given,
-        dated ``date`` at the latest when given."""
-        domain = [
-            ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
-            ("account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-            ("reconciled", "=", False),
-            ("amount_residual", "!=", 0),
-        ]
-        if companies is not None:
-            domain.append(("company_id", "in", companies.ids))
-        if date:
-            domain.append(("date", "<=", date))
-        return domain
-
-    def _relance_statement_data(self, company, date):
-        """The statement of account of these customers in ``company`` at ``date``, from one
-        query for all of them: {commercial partner id: [per currency, by currency name,
-        {"currency", "items", "total", "ageing"}]}.
-
-        Each item, by due date: "type" (``invoice``, ``credit_note``, ``payment`` for an
-        unallocated payment or any other credit, ``entry`` for another debit), "number",
-        "date", "date_due", "amount" (the original amount) and "residual", signed (credits
-        negative) in the item's own currency, and "days_late" (of what is owed; 0 for a
-        credit). "ageing" spreads the residuals on the days past the due date (an item
-        without due date is aged from its date), as Odoo's aged receivable does, so its
-        buckets ``not_due``, ``1_30``, ``31_60``, ``61_90``, ``over_90`` add up to "total".
-        """
-        partners = self.commercial_partner_id
-        result = {partner.id: [] for partner in partners}
-        if not partners:
-            return result
-        lines = self.env["account.move.line"].search_fetch(
-            partners._relance_statement_domain(company, date),
-            [
-                "partner_id",
-                "move_name",
-                "move_type",
-                "date",
-                "date_maturity",
-                "currency_id",
-                "amount_currency",
-                "amount_residual_currency",
-            ],
-            order="id",
+    def _relance_credit_controller(self, policy=None, salesperson=None):
+        """Who follows this customer's dunning: its credit controller, else its
+        salesperson, else ``policy``'s default user, else ``salesperson`` (the invoice's).
+        Never a portal user, someone archived nor OdooBot (the current user of portal
+        requests and crons): the administrator when nobody qualifies."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        candidates = (
+            customer.relance_user_id,
+            customer.user_id,
+            policy and policy.default_user_id,
+            salesperson,
         )
-        by_partner = {}
-        for line in lines:
-            due = line.date_maturity or line.date
-            age = (date - due).days
-            residual = line.amount_residual_currency
-            if line.move_type in ("out_invoice", "out_receipt"):
-                kind = "invoice"
-            elif line.move_type == "out_refund":
-                kind = "credit_note"
-            else:
-                kind = "payment" if residual < 0 else "entry"
-            statement = by_partner.setdefault(line.partner_id.commercial_partner_id.id, {})
-            currency = statement.setdefault(
-                line.currency_id,
-                {
-                    "currency": line.currency_id,
-                    "items": [],
-                    "total": 0.0,
-                    "ageing": dict.fromkeys(("not_due", "1_30", "31_60", "61_90", "over_90"), 0.0),
-                },
-            )
-            currency["items"].append(
-                {
-                    "type": kind,
-                    "number": line.move_name,
-                    "date": line.date,
-                    "date_due": due,
-                    "amount": line.amount_currency,
-                    "residual": residual,
-                    "days_late": max(age, 0) if residual > 0 else 0,
-                }
-            )
-            currency["total"] += residual
-            currency["ageing"][self._relance_ageing_bucket(age)] += residual
-        for partner_id, statement in by_partner.items():
-            for values in statement.values():
-                values["items"].sort(key=lambda i: (i["date_due"], i["date"], i["number"]))
-                rounding = values["currency"].round
-                values["total"] = rounding(values["total"])
-                values["ageing"] = {
-                    key: rounding(amount) for key, amount in values["ageing"].items()
-                }
-            result[partner_id] = sorted(statement.values(), key=lambda v: v["currency"].name)
-        return result
+        return next(
+            (
+                user
+                for user in candidates
+                if user and user.active and user._is_internal() and not user._is_superuser()
+            ),
+            self.env.ref("base.user_admin"),
+        )
 
-    @api.model
-    def _relance_ageing_bucket(self, days_late):
-        """The statement's ageing bucket of an item so many days past its due date."""
-        if days_late <= 0:
-            return "not_due"
-        if days_late > 90:
-            return "over_90"
-        start = (days_late - 1) // 30 * 30
-        return f"{start + 1}_{start + 30}"
+    # ------------------------------------------------------------------------------------
+    # Customer statement (relevé de compte, see report/relance_statement.py)
+    # ------------------------------------------------------------------------------------
 
     def _relance_statement_companies(self):
         """The companies in which these customers have open receivable items."""
         groups = self.env["account.move.line"]._read_group(
-            self._relance_statement_domain(), ["company_id"]
+            self.env[STATEMENT_MODEL]._open_items_domain(self), ["company_id"]
         )
         return self.env["res.company"].union(*(company for (company,) in groups))
 
@@ -384,28 +279,6 @@ class ResPartner(models.Model):
         if current and current in companies:
             return current
         return companies[:1] or current or self.env.company
-
-    def _relance_credit_controller(self, policy=None, salesperson=None):
-        """Who follows this customer's dunning: its credit controller, else its
-        salesperson, else the policy's default user, else ``salesperson`` (the invoice's);
-        never a portal user nor OdooBot (the user of crons and portal requests): the
-        administrator when nobody else qualifies."""
-        self.ensure_one()
-        partner = self.commercial_partner_id
-        candidates = (
-            partner.relance_user_id,
-            partner.user_id,
-            policy and policy.default_user_id,
-            salesperson,
-        )
-        return next(
-            (
-                user
-                for user in candidates
-                if user and user.active and user._is_internal() and not user._is_superuser()
-            ),
-            self.env.ref("base.user_admin"),
-        )
 
     # replies to a reminder email come back by Odoo's mail gateway to the customer's
     # thread (the mail's record): each invoice of the reminder gets the reply

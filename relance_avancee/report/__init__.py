@@ -1,3 +1,4 @@
 from . import relance_receivable_report
 from . import relance_action_report
 from . import relance_statement
+from . import relance_letter

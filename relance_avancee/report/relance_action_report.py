@@ -34,6 +34,24 @@ class RelanceActionReport(models.Model):
         "Paid within 15 days", readonly=True, currency_field="currency_id"
     )
 
+    # what the view reads: flushed before it is queried
+    _depends = {
+        "relance.history": [
+            "date",
+            "company_id",
+            "partner_id",
+            "level_id",
+            "policy_id",
+            "channel",
+            "state",
+            "call_outcome",
+            "amount_due",
+        ],
+        "relance.history.line": ["history_id", "move_id", "amount_residual"],
+        "account.move": ["amount_total_signed", "amount_total"],
+        "account.partial.reconcile": ["debit_move_id", "max_date", "amount"],
+    }
+
     @property
     def _table_query(self):
         return SQL(

@@ -41,6 +41,25 @@ class RelanceReceivableReport(models.Model):
     amount_residual = fields.Monetary("Amount due", readonly=True, currency_field="currency_id")
     amount_overdue = fields.Monetary("Overdue", readonly=True, currency_field="currency_id")
 
+    # what the view reads: flushed before it is queried
+    _depends = {
+        "account.move": [
+            "company_id",
+            "commercial_partner_id",
+            "relance_policy_id",
+            "relance_level_id",
+            "relance_state",
+            "invoice_date",
+            "invoice_date_due",
+            "amount_residual_signed",
+            "move_type",
+            "state",
+            "payment_state",
+        ],
+        "res.partner": ["relance_user_id", "relance_policy_type"],
+        "relance.policy": ["policy_type"],
+    }
+
     @property
     def _table_query(self):
         return self._query(fields.Date.context_today(self))

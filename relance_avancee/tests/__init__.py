@@ -14,3 +14,4 @@ from . import test_discount_dispute
 from . import test_already_paid
 from . import test_statement
 from . import test_preview
+from . import test_credit_controller

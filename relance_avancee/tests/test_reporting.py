@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import openpyxl
 from freezegun import freeze_time
+from lxml import html as lxml_html
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -88,6 +89,49 @@ class TestReporting(RelanceCommon):
         self.assertEqual(kpis["recovery_rate"], round(300 / 1300 * 100, 1))
         by_level = {(row[0].offset_days, row[1]): row[2:] for row in kpis["recovery_by_level"]}
         self.assertEqual(by_level[(7, "email")], (1300.0, 300.0, 300 / 1300 * 100))
+
+    def _table_rows(self, html):
+        tree = lxml_html.fromstring(str(html))
+        return [
+            [cell.text_content().strip() for cell in row.xpath("./th|./td")]
+            for row in tree.xpath("//tr")
+        ]
+
+    def test_dashboard_tables(self):
+        self._remind(self.inv_d, date(2026, 3, 16), 800.0)
+        self._remind(self.inv_c, date(2026, 3, 1), 500.0)
+        dashboard = self._dashboard(date(2026, 3, 1), date(2026, 3, 31))
+        money = self.company.currency_id.format
+        # the period before: 29 January - 28 February, A issued (1000) and not yet paid
+        self.assertEqual(
+            self._table_rows(dashboard.kpi_html),
+            [
+                ["Indicator", "Period", "Previous period"],
+                ["DSO (days)", "8.7", "31.0"],
+                ["Average collection delay (days)", "14.0", "—"],
+                ["Collection effectiveness index (%)", "89.2", "0.0"],
+                ["Recovery rate within 15 days (%)", "23.1", "—"],
+                ["Promises kept", "0", "0"],
+                ["Promises broken", "0", "0"],
+                ["Open disputes", "0", "0"],
+                ["Average age of open disputes (days)", "—", "—"],
+                ["Amount handed over to legal", money(0.0), money(0.0)],
+            ],
+        )
+        level = self.policy_b2b.level_ids.filtered(lambda lv: lv.offset_days == 7)
+        self.assertEqual(
+            self._table_rows(dashboard.recovery_html),
+            [
+                ["Level", "Channel", "Reminded", "Paid within 15 days", "Recovery rate"],
+                [
+                    level.display_name,
+                    "Email",
+                    money(1300.0),
+                    money(300.0),
+                    "23.1\N{NO-BREAK SPACE}%",
+                ],
+            ],
+        )
 
     def test_recovery_window_is_15_days(self):
         self._remind(self.inv_d, date(2026, 3, 4), 800.0)  # payment 16 days later

@@ -55,6 +55,9 @@ class StatementCustomer:
             partner, 70.0, date(2026, 4, 30), invoice_date=date(2026, 3, 20)
         )
 
+    def _statement_data(self, partners, company, date):
+        return self.env[f"report.{STATEMENT_REPORT}"]._statement_data(partners, company, date)
+
     def _statement_html(self, partners, **data):
         content, _report_type = self.env["ir.actions.report"]._render_qweb_html(
             STATEMENT_REPORT,
@@ -81,7 +84,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
         contact = self.env["res.partner"].create(
             {"name": "Service compta", "parent_id": self.customer_b2b.id}
         )
-        data = contact._relance_statement_data(self.company, STATEMENT_DATE)
+        data = self._statement_data(contact, self.company, STATEMENT_DATE)
         self.assertEqual(list(data), [self.customer_b2b.id], "the commercial partner's")
         blocks = {block["currency"]: block for block in data[self.customer_b2b.id]}
         self.assertEqual(set(blocks), {self.company.currency_id, self.foreign})
@@ -130,7 +133,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
         self.assertEqual(foreign["total"], 500.0)
         self.assertEqual(foreign["ageing"]["61_90"], 500.0)
         # on an earlier date: only what was dated by then
-        earlier = self.customer_b2b._relance_statement_data(self.company, date(2026, 1, 1))
+        earlier = self._statement_data(self.customer_b2b, self.company, date(2026, 1, 1))
         self.assertEqual(
             {
                 block["currency"]: [item["number"] for item in block["items"]]
@@ -139,7 +142,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
             {self.company.currency_id: [self.old.name], self.foreign: [self.foreign_invoice.name]},
         )
         self.assertEqual(
-            self.customer_b2b._relance_statement_data(self.company, date(2025, 1, 1)),
+            self._statement_data(self.customer_b2b, self.company, date(2025, 1, 1)),
             {self.customer_b2b.id: []},
         )
 
@@ -150,7 +153,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
         def queries(partners):
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            data = partners._relance_statement_data(self.company, STATEMENT_DATE)
+            data = self._statement_data(partners, self.company, STATEMENT_DATE)
             return self.env.cr.sql_log_count - before, data
 
         queries(self.customer_b2b)  # warms up what is cached once for all (the rules...)
@@ -162,9 +165,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
         totals = {block["currency"]: block["total"] for block in data[self.customer_b2b.id]}
         self.assertEqual(totals, {self.company.currency_id: 1300.0, self.foreign: 500.0})
         empty = self.env["res.partner"].create({"name": "Nothing due"})
-        self.assertEqual(
-            empty._relance_statement_data(self.company, STATEMENT_DATE), {empty.id: []}
-        )
+        self.assertEqual(self._statement_data(empty, self.company, STATEMENT_DATE), {empty.id: []})
 
     def test_rendered_statement(self):
         self.customer_b2b.ref = "CLI-042"
@@ -373,7 +374,7 @@ class TestStatementPortal(StatementCustomer, RelanceCommon):
             )
         )
         invoice.action_post()
-        data = partner._relance_statement_data(other_company, STATEMENT_DATE)[partner.id]
+        data = self._statement_data(partner, other_company, STATEMENT_DATE)[partner.id]
         self.assertEqual([item["number"] for item in data[0]["items"]], [invoice.name])
         self.assertEqual(partner._relance_statement_companies(), self.company | other_company)
         self.assertEqual(

@@ -1,7 +1,8 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import UserError
 
-from ..models.relance_run_line import PREVIEW_HISTORY_KEY
+# the context key of the composer opened by "Preview and send": the email action it sends
+PREVIEW_HISTORY_KEY = "relance_preview_history_id"
 
 
 class MailComposeMessage(models.TransientModel):
@@ -35,3 +36,77 @@ class MailComposeMessage(models.TransientModel):
                 self.env._("A reminder is sent now: it cannot be scheduled from its preview.")
             )
         return super()._action_schedule_message()
+
+    @api.model
+    def _relance_preview_action(self, history):
+        """The composer's action of "Preview and send" (``relance.run.line``), filled with
+        what the email executor would send for this email action: the same rendering,
+        copies and PDFs. The PDFs are given to the composer as its own copies: removing one
+        there never deletes an invoice's PDF."""
+        executor = self.env["relance.executor.email"]
+        executor._ensure_invoice_access_tokens(history)
+        rendered = history.level_id.mail_template_id._generate_template(
+            history.ids, ["subject", "body_html", "email_from", "reply_to"]
+        )[history.id]
+        pdfs = executor._pdf_attachments(history)
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .browse([command[1] for command in executor._mail_attachment_commands(history, pdfs)])
+        )
+        # the invoices' legal PDFs stay theirs; the PDFs rendered for this mail move
+        shared = attachments.filtered("res_field")
+        copies = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": a.name,
+                        "raw": a.raw,
+                        "mimetype": a.mimetype,
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                    for a in shared
+                ]
+            )
+        )
+        (attachments - shared).write({"res_model": "mail.compose.message", "res_id": 0})
+        cc_emails, bcc_partners = executor._mail_copies(history).get(
+            history.id, ([], self.env["res.partner"])
+        )
+        recipients = history.contact_id.union(
+            *self.env["res.partner"]._find_or_create_from_emails(cc_emails, no_create=True),
+            bcc_partners,
+        )
+        context = {
+            "default_model": "res.partner",
+            "default_res_ids": history.partner_id.ids,
+            "default_composition_mode": "comment",
+            "default_subject": rendered.get("subject"),
+            "default_body": rendered.get("body_html"),
+            "default_email_from": rendered.get("email_from") or history.company_id.email_formatted,
+            "default_partner_ids": recipients.ids,
+            "default_attachment_ids": (copies | (attachments - shared)).ids,
+            # as the automatic mail: no signature added, kept once sent, to the
+            # recipients shown only (not the customer's followers), by email
+            "default_email_add_signature": False,
+            "default_auto_delete": False,
+            "default_notify_skip_followers": True,
+            "force_email": True,
+            "mail_post_autofollow_author_skip": True,
+            "hide_mail_template_management_options": True,
+            PREVIEW_HISTORY_KEY: history.id,
+        }
+        if rendered.get("reply_to"):
+            context["default_reply_to"] = rendered["reply_to"]
+        return {
+            "name": self.env._("Preview the reminder"),
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": context,
+        }
