@@ -10,9 +10,6 @@ def pre_init_hook(env):
         """
         ALTER TABLE account_move
             ADD COLUMN IF NOT EXISTS relance_policy_id integer,
-            ADD COLUMN IF NOT EXISTS relance_next_level_id integer,
-            ADD COLUMN IF NOT EXISTS relance_next_date date,
-            ADD COLUMN IF NOT EXISTS relance_state varchar,
             ADD COLUMN IF NOT EXISTS relance_prescription_date date,
             ADD COLUMN IF NOT EXISTS relance_dispute boolean,
             ADD COLUMN IF NOT EXISTS relance_dispute_reason varchar,

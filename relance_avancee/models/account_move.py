@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..legal import prescription_date
 
@@ -30,27 +31,24 @@ class AccountMove(models.Model):
     relance_level_id = fields.Many2one(
         "relance.level", "Dunning level", copy=False, readonly=True, index="btree_not_null"
     )
+    # the next level, its date and the state are computed at the date of the context
+    # (``relance_date``, default today) by one query (relance.engine._positions): never
+    # stored, so never stale
     relance_state = fields.Selection(
         RELANCE_STATES,
         "Dunning state",
-        compute="_compute_relance_state",
-        store=True,
-        copy=False,
+        compute="_compute_relance_position",
+        search="_search_relance_state",
     )
     relance_last_date = fields.Date("Last reminder", copy=False, readonly=True)
     relance_next_date = fields.Date(
-        "Next reminder",
-        compute="_compute_relance_next_level",
-        store=True,
-        index="btree_not_null",
-        copy=False,
+        "Next reminder", compute="_compute_relance_position", search="_search_relance_next_date"
     )
     relance_next_level_id = fields.Many2one(
         "relance.level",
         "Next dunning level",
-        compute="_compute_relance_next_level",
-        store=True,
-        copy=False,
+        compute="_compute_relance_position",
+        search="_search_relance_next_level_id",
     )
     relance_days_overdue = fields.Integer("Days overdue", compute="_compute_relance_days_overdue")
     relance_dispute = fields.Boolean(
@@ -235,47 +233,51 @@ class AccountMove(models.Model):
                 move.relance_policy_id = defaults.get((move.company_id, policy_type))
 
     @api.depends(
+        "move_type",
+        "state",
+        "payment_state",
+        "amount_residual",
+        "invoice_date_due",
         "relance_policy_id.level_ids.sequence",
         "relance_policy_id.level_ids.offset_days",
         "relance_policy_id.level_ids.min_days_since_previous",
         "relance_level_id",
         "relance_last_date",
         "relance_escalate_date",
-        "invoice_date_due",
-        "state",
+        "relance_dispute",
+        "relance_pause_until",
+        "relance_payment_plan_id",
+        "relance_handed_over",
     )
-    def _compute_relance_next_level(self):
+    @api.depends_context("relance_date")
+    def _compute_relance_position(self):
+        positions = self.env["relance.engine"]._positions(
+            self._relance_today(), SQL("move.id IN %s", tuple(self._origin.ids) or (0,))
+        )
+        levels = self.env["relance.level"]
         for move in self:
-            level = move._relance_find_next_level()
-            move.relance_next_level_id = level
-            move.relance_next_date = level and move._relance_level_date(level)
+            level_id, next_date, state = positions.get(move._origin.id, (False, False, False))
+            move.relance_next_level_id = levels.browse(level_id)
+            move.relance_next_date = next_date
+            move.relance_state = state
 
-    def _relance_find_next_level(self):
-        """Step by step: the level after the current one; pre-due levels that can no longer
-        happen before the due date are passed over."""
-        self.ensure_one()
-        if not (self.relance_policy_id and self.invoice_date_due and self._relance_is_candidate()):
-            return self.env["relance.level"]
-        levels = self.relance_policy_id.level_ids.sorted(lambda lv: (lv.sequence, lv.offset_days))
-        if self.relance_level_id in levels:
-            levels = levels[list(levels).index(self.relance_level_id) + 1 :]
-        today = self._relance_today()
-        for level in levels:
-            if level.offset_days < 0 and today > self.invoice_date_due:
-                continue
-            return level
-        return self.env["relance.level"]
+    def _search_relance_state(self, operator, value):
+        return self._relance_search_position("state", operator, value)
 
-    def _relance_level_date(self, level):
-        self.ensure_one()
-        date = fields.Date.add(self.invoice_date_due, days=level.offset_days)
-        if self.relance_last_date:
-            date = max(
-                date, fields.Date.add(self.relance_last_date, days=level.min_days_since_previous)
-            )
-        if self.relance_escalate_date:
-            date = min(date, self.relance_escalate_date)
-        return date
+    def _search_relance_next_date(self, operator, value):
+        return self._relance_search_position("next_date", operator, value)
+
+    def _search_relance_next_level_id(self, operator, value):
+        if isinstance(value, str):
+            levels = self.env["relance.level"]._search([("name", operator, value)])
+            return [("relance_next_level_id", "in", levels)]
+        return self._relance_search_position("next_level_id", operator, value)
+
+    def _relance_search_position(self, column, operator, value):
+        """The invoices whose dunning position at the context's date matches."""
+        engine = self.env["relance.engine"]
+        condition = engine._position_condition(column, operator, value)
+        return [("id", "in", engine._positions_query(self._relance_today(), condition))]
 
     @api.depends(
         "relance_dispute_ids.state",
@@ -340,41 +342,6 @@ class AccountMove(models.Model):
             or self.relance_payment_plan_id
             or (self.relance_pause_until and self.relance_pause_until >= today)
         )
-
-    @api.depends(
-        "move_type",
-        "state",
-        "payment_state",
-        "amount_residual",
-        "relance_dispute",
-        "relance_pause_until",
-        "relance_payment_plan_id",
-        "relance_handed_over",
-        "relance_level_id",
-        "relance_next_date",
-    )
-    def _compute_relance_state(self):
-        today = self._relance_today()
-        for move in self:
-            move.relance_state = move._relance_state_at(today)
-
-    def _relance_state_at(self, today):
-        self.ensure_one()
-        if self.move_type != "out_invoice":
-            return False
-        if (
-            self.state != "posted"
-            or self.payment_state in ("paid", "in_payment", "reversed")
-            or self.currency_id.is_zero(self.amount_residual)
-        ):
-            return "closed"
-        if self.relance_handed_over:
-            return "handed_over"
-        if self._relance_is_paused(today):
-            return "paused"
-        if self.relance_next_date and self.relance_next_date <= today:
-            return "to_remind"
-        return "waiting" if self.relance_level_id else "not_due"
 
     @api.depends("relance_policy_id", "move_type", "state")
     def _compute_relance_warning(self):

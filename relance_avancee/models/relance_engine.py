@@ -1,7 +1,8 @@
 from collections import defaultdict
 
-from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, file_open
 
 from .account_move import OPEN_PAYMENT_STATES
 from .res_partner import GRADE_PRIORITY
@@ -9,13 +10,12 @@ from .res_partner import GRADE_PRIORITY
 # channels whose documents claim overdue amounts: invoices not yet due stay out of them
 CLAIM_CHANNELS = ("letter", "notice", "handover")
 # the stored fields of account.move that _backfill sets, created empty by the pre-init hook
-BACKFILL_FIELDS = [
-    "relance_policy_id",
-    "relance_next_level_id",
-    "relance_next_date",
-    "relance_state",
-    "relance_prescription_date",
-]
+BACKFILL_FIELDS = ["relance_policy_id", "relance_prescription_date"]
+# the engine's set-based statements, read from sql/ (their comments say what they mirror)
+BACKFILL = file_open("relance_avancee/sql/backfill.sql").read()
+POSITIONS = file_open("relance_avancee/sql/positions.sql").read()
+# comparisons the position columns can be searched with (see _position_condition)
+SQL_OPERATORS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 class RelanceEngine(models.AbstractModel):
@@ -27,6 +27,7 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _due_invoices_domain(self, date, companies):
+        """Evaluated with ``relance_date`` = ``date`` in the context (the positions)."""
         return [
             *self.env["account.move"]._relance_open_invoice_domain(companies),
             ("relance_next_date", "<=", date),
@@ -40,40 +41,59 @@ class RelanceEngine(models.AbstractModel):
         ]
 
     @api.model
-    def _backfill(self, companies, date=None):
+    def _backfill(self, companies):
         """Brings the customer invoices of these companies into dunning in one set-based
         statement, as the computes would (installing the module on existing invoices, an
-        upgrade, a policy created later): a policy for those that have none, the next level
-        and date of the posted ones that have none, the state and the prescription date of
-        them all. Idempotent: a second call writes nothing."""
+        upgrade, a policy created later): a policy for those that have none, the
+        prescription date of them all. Idempotent: a second call writes nothing."""
         if not companies:
             return
         self.env.flush_all()
-        date = date or fields.Date.context_today(self)
-        self.env.cr.execute(SQL(BACKFILL, companies=tuple(companies.ids), date=date))
+        self.env.cr.execute(SQL(BACKFILL, companies=tuple(companies.ids)))
         self.env["account.move"].invalidate_model(BACKFILL_FIELDS)
 
     @api.model
-    def _refresh(self, date, companies):
-        """Date-driven updates of the stored dunning fields: pre-reminders whose date has
-        passed give way to the next level; then the backfill brings in the invoices no
-        compute brought into dunning (a policy restored from the archive) and sets every
-        state at the date (waiting invoices become to remind)."""
-        moves = self.env["account.move"].with_context(relance_date=date)
-        stale = moves.search(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("company_id", "in", companies.ids),
-                ("relance_next_level_id.offset_days", "<", 0),
-                ("invoice_date_due", "<", date),
-            ]
+    def _positions_sql(self, date, where):
+        """SQL of the dunning positions at ``date`` (see ``POSITIONS``) of the customer
+        invoices meeting ``where``, an SQL condition on ``move``; the caller flushes."""
+        return SQL(POSITIONS, date=date, where=where)
+
+    @api.model
+    def _positions_query(self, date, where):
+        """SQL of the ids of the customer invoices whose position at ``date`` (see
+        ``POSITIONS``) meets ``where``, an SQL condition on ``pos``."""
+        self.env.flush_all()
+        positions = self._positions_sql(date, SQL("TRUE"))
+        return SQL("SELECT pos.id FROM (%s) pos WHERE %s", positions, where)
+
+    @api.model
+    def _positions(self, date, where):
+        """{invoice id: (next level id, next date, state)} at ``date`` of the customer
+        invoices meeting ``where``, an SQL condition on ``move``, in one query."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT pos.id, pos.next_level_id, pos.next_date, pos.state FROM (%s) pos",
+                self._positions_sql(date, where),
+            )
         )
-        if stale:
-            self.env.add_to_compute(moves._fields["relance_next_level_id"], stale)
-            self.env.add_to_compute(moves._fields["relance_next_date"], stale)
-            stale.flush_recordset(["relance_next_level_id", "relance_next_date"])
-        self._backfill(companies, date)
+        return {row[0]: row[1:] for row in rows}
+
+    @api.model
+    def _position_condition(self, column, operator, value):
+        """SQL condition on the ``column`` of a position, for a search method."""
+        field = SQL.identifier("pos", column)
+        if operator in ("in", "not in"):
+            values = [v for v in value if v is not False and v is not None]
+            condition = SQL("%s = ANY(%s)", field, values) if values else SQL("FALSE")
+            if len(values) < len(value):
+                condition = SQL("(%s OR %s IS NULL)", condition, field)
+            return condition if operator == "in" else SQL("NOT COALESCE(%s, FALSE)", condition)
+        if value is False or value is None:
+            return SQL("%s IS NULL", field) if operator == "=" else SQL("%s IS NOT NULL", field)
+        if operator not in SQL_OPERATORS:
+            raise UserError(self.env._("Unsupported search on the dunning position: %s", operator))
+        return SQL("%s %s %s", field, SQL(SQL_OPERATORS[operator]), value)
 
     @api.model
     def _compute_proposal(self, date, companies):
@@ -81,19 +101,23 @@ class RelanceEngine(models.AbstractModel):
         highest level due, listing every due invoice of that customer, each at its own
         level (one communication per customer and run); skipped customers and invoices
         come with their reason (state ``skipped``), one line per level and reason."""
-        self._refresh(date, companies)
-        invoices = self.env["account.move"].search_fetch(
-            self._due_invoices_domain(date, companies),
-            [
-                "company_id",
-                "commercial_partner_id",
-                "relance_policy_id",
-                "relance_next_level_id",
-                "invoice_date_due",
-                "amount_residual_signed",
-                "invoice_user_id",
-            ],
-            order="commercial_partner_id, invoice_date_due, id",
+        self._backfill(companies)
+        invoices = (
+            self.env["account.move"]
+            .with_context(relance_date=date)
+            .search_fetch(
+                self._due_invoices_domain(date, companies),
+                [
+                    "company_id",
+                    "commercial_partner_id",
+                    "relance_policy_id",
+                    "relance_next_level_id",
+                    "invoice_date_due",
+                    "amount_residual_signed",
+                    "invoice_user_id",
+                ],
+                order="commercial_partner_id, invoice_date_due, id",
+            )
         )
         if not invoices:
             return []
@@ -124,7 +148,7 @@ class RelanceEngine(models.AbstractModel):
             level, moves, held = self._group_level(due)
             proposal.append(self._proposal_values(company, partner, level, moves, state="proposed"))
             if held:
-                reason = _("Not yet due: left out of the %s sent today.", level.name)
+                reason = self.env._("Not yet due: left out of the %s sent today.", level.name)
                 skipped[(company, partner, held.relance_next_level_id[:1], reason)] |= held
         proposal += [
             self._proposal_values(company, partner, level, moves, state="skipped", reason=reason)
@@ -205,7 +229,7 @@ class RelanceEngine(models.AbstractModel):
         days = sorted(day for day in facts["contacts"].get(partner.id, []) if day > since)
         if len(days) < policy.contact_cap_count:
             return False
-        return _(
+        return self.env._(
             "Held back: already reminded on %(dates)s (at most %(count)s in %(days)s days); "
             "next reminder from %(next)s.",
             dates=", ".join(str(day) for day in days),
@@ -220,7 +244,9 @@ class RelanceEngine(models.AbstractModel):
         of the customer, then of the invoice. ``facts``: what the proposal read for all the
         invoices at once (balances, calls not logged, recent contacts)."""
         if partner.relance_excluded:
-            return _("Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-")
+            return self.env._(
+                "Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-"
+            )
         return (
             self._contact_cap_reason(partner, policy, facts, date)
             or self._pending_call_reason(move, facts)
@@ -234,7 +260,7 @@ class RelanceEngine(models.AbstractModel):
         """The level after a call speaks of it: it waits for the call's outcome."""
         if move.id not in facts["pending_calls"]:
             return False
-        return _(
+        return self.env._(
             "Waiting for the outcome of the call planned on %s: log the call first.",
             facts["pending_calls"][move.id],
         )
@@ -245,13 +271,13 @@ class RelanceEngine(models.AbstractModel):
         if level.offset_days <= 0:
             return False
         if (date - move.invoice_date_due).days < policy.grace_days:
-            return _("In the grace period of %s days.", policy.grace_days)
+            return self.env._("In the grace period of %s days.", policy.grace_days)
         balance = facts["balances"].get((move.company_id, partner), 0.0)
         currency = move.company_id.currency_id
         if currency.compare_amounts(balance, 0.0) <= 0:
-            return _("Credit notes and payments cover the overdue balance.")
+            return self.env._("Credit notes and payments cover the overdue balance.")
         if currency.compare_amounts(balance, policy.min_amount) < 0:
-            return _(
+            return self.env._(
                 "Overdue balance %(balance)s below the policy minimum %(minimum)s.",
                 balance=currency.format(balance),
                 minimum=currency.format(policy.min_amount),
@@ -310,99 +336,3 @@ class RelanceEngine(models.AbstractModel):
         for reason, reason_lines in skipped.grouped("reason").items():
             reason_lines.move_ids._relance_light_write({"relance_skip_reason": reason})
         return run
-
-
-# The SQL of _backfill: one statement (each row of account_move rewritten once, its many
-# indexes updated once), mirroring account.move's computes of the same fields. Policy: the
-# invoice's own, else the customer's for its company, else the company's first active policy
-# of the customer's type. Next level, for a posted invoice that has none: the first level
-# after its current one, pre-due levels passed over once the due date is past. State:
-# _relance_state_at. Prescription: 5 years (B2B) or 2 years (B2C) from the interruption, the
-# delivery or the invoice date.
-BACKFILL = """
-    WITH defaults AS (
-        SELECT DISTINCT ON (company_id, policy_type) id, company_id, policy_type
-          FROM relance_policy
-         WHERE active AND company_id IN %(companies)s
-         ORDER BY company_id, policy_type, sequence, id
-    ), ranked AS (
-        SELECT level.id, level.policy_id, level.offset_days, level.min_days_since_previous,
-               ROW_NUMBER() OVER (
-                   PARTITION BY level.policy_id
-                   ORDER BY level.sequence, level.offset_days, level.id
-               ) AS rank
-          FROM relance_level level
-          JOIN relance_policy policy ON policy.id = level.policy_id
-         WHERE policy.company_id IN %(companies)s
-    ), base AS (
-        SELECT move.*,
-               COALESCE(move.relance_policy_id, own.id, dflt.id) AS new_policy_id,
-               (COALESCE(move.relance_interruption_date, move.delivery_date, move.invoice_date)
-                + CASE WHEN partner.relance_policy_type = 'b2c'
-                       THEN INTERVAL '2 years' ELSE INTERVAL '5 years' END)::date
-                   AS new_prescription_date,
-               ABS(move.amount_residual) < currency.rounding / 2 AS settled
-          FROM account_move move
-          JOIN res_partner partner ON partner.id = move.commercial_partner_id
-          JOIN res_currency currency ON currency.id = move.currency_id
-     LEFT JOIN relance_policy own
-            ON own.id = partner.relance_policy_id AND own.company_id = move.company_id
-     LEFT JOIN defaults dflt
-            ON dflt.company_id = move.company_id
-           AND dflt.policy_type = COALESCE(partner.relance_policy_type, 'b2b')
-         WHERE move.move_type = 'out_invoice'
-           AND move.company_id IN %(companies)s
-    ), leveled AS (
-        SELECT base.*,
-               COALESCE(base.relance_next_level_id, nxt.id) AS new_level_id,
-               CASE WHEN base.relance_next_level_id IS NOT NULL THEN base.relance_next_date
-                    ELSE LEAST(
-                        GREATEST(base.invoice_date_due + nxt.offset_days,
-                                 base.relance_last_date + nxt.min_days_since_previous),
-                        base.relance_escalate_date)
-               END AS new_next_date
-          FROM base
-     LEFT JOIN ranked cur
-            ON cur.id = base.relance_level_id AND cur.policy_id = base.new_policy_id
-     LEFT JOIN LATERAL (
-                SELECT lv.id, lv.offset_days, lv.min_days_since_previous
-                  FROM ranked lv
-                 WHERE base.relance_next_level_id IS NULL
-                   AND base.state = 'posted'
-                   AND base.invoice_date_due IS NOT NULL
-                   AND lv.policy_id = base.new_policy_id
-                   AND lv.rank > COALESCE(cur.rank, 0)
-                   AND NOT (lv.offset_days < 0 AND %(date)s > base.invoice_date_due)
-                 ORDER BY lv.rank
-                 LIMIT 1
-               ) nxt ON TRUE
-    ), target AS (
-        SELECT leveled.*,
-               CASE
-                   WHEN leveled.state != 'posted'
-                     OR leveled.payment_state IN ('paid', 'in_payment', 'reversed')
-                     OR leveled.settled THEN 'closed'
-                   WHEN leveled.relance_handed_over THEN 'handed_over'
-                   WHEN leveled.relance_dispute
-                     OR leveled.relance_payment_plan_id IS NOT NULL
-                     OR leveled.relance_pause_until >= %(date)s THEN 'paused'
-                   WHEN leveled.new_next_date <= %(date)s THEN 'to_remind'
-                   WHEN leveled.relance_level_id IS NOT NULL THEN 'waiting'
-                   ELSE 'not_due'
-               END AS new_state
-          FROM leveled
-    )
-    UPDATE account_move move
-       SET relance_policy_id = target.new_policy_id,
-           relance_next_level_id = target.new_level_id,
-           relance_next_date = target.new_next_date,
-           relance_state = target.new_state,
-           relance_prescription_date = target.new_prescription_date
-      FROM target
-     WHERE move.id = target.id
-       AND (target.new_policy_id IS DISTINCT FROM target.relance_policy_id
-            OR target.new_level_id IS DISTINCT FROM target.relance_next_level_id
-            OR target.new_next_date IS DISTINCT FROM target.relance_next_date
-            OR target.new_state IS DISTINCT FROM target.relance_state
-            OR target.new_prescription_date IS DISTINCT FROM target.relance_prescription_date)
-"""

@@ -2,7 +2,7 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import Command, _, models
+from odoo import Command, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
@@ -28,9 +28,11 @@ class RelanceExecutorEmail(models.AbstractModel):
             lambda h: not h.level_id.mail_template_id
         )
         if without_email:
-            without_email._fail_with_fallback(_("The customer has no valid email address."))
+            without_email._fail_with_fallback(
+                self.env._("The customer has no valid email address.")
+            )
         if without_template:
-            without_template._fail_with_fallback(_("The level has no email template."))
+            without_template._fail_with_fallback(self.env._("The level has no email template."))
         sendable = histories - without_email - without_template
         if not sendable:
             return
@@ -212,7 +214,7 @@ class RelanceExecutorEmail(models.AbstractModel):
                 missing = history.line_ids.move_id.filtered(lambda m: m.id not in pdfs)
                 if missing:
                     reasons.append(
-                        _(
+                        self.env._(
                             "Sent without the PDF of %(invoices)s: the PDF could not be "
                             "rendered (see the server log).",
                             invoices=", ".join(missing.mapped("name")),
@@ -249,8 +251,8 @@ class RelanceExecutorEmail(models.AbstractModel):
         bodies = {}
         for history in histories:
             note = Markup("%s<br/>%s") % (
-                _("Reminder sent by email: %(level)s", level=history.level_id.name),
-                _(
+                self.env._("Reminder sent by email: %(level)s", level=history.level_id.name),
+                self.env._(
                     "To %(contact)s, subject: %(subject)s",
                     contact=history.contact_id.email,
                     subject=history.mail_id.subject,

@@ -3,7 +3,7 @@ from collections import defaultdict
 import pytz
 from markupsafe import Markup, escape
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 # call outcomes where the customer was spoken to
@@ -198,7 +198,9 @@ class RelanceHistory(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
-        raise UserError(_("The dunning history is never deleted; cancel the action instead."))
+        raise UserError(
+            self.env._("The dunning history is never deleted; cancel the action instead.")
+        )
 
     def action_cancel(self):
         self.filtered(lambda h: h.state == "todo").write({"state": "cancelled"})
@@ -253,7 +255,7 @@ class RelanceHistory(models.Model):
             if when > now:
                 local = pytz.utc.localize(when).astimezone(policy._sending_tz())
                 history.scheduled_at = when
-                history.reason = _(
+                history.reason = self.env._(
                     "Out of the sending window: goes out on %(when)s.",
                     when=local.strftime("%Y-%m-%d %H:%M"),
                 )
@@ -313,7 +315,7 @@ class RelanceHistory(models.Model):
             run_id=self.run_id.id,
             run_line_id=self.run_line_id.id,
             user_id=self.user_id.id,
-            reason=_(
+            reason=self.env._(
                 "Proposed instead of %(channel)s: %(reason)s",
                 channel=self.channel_id.name,
                 reason=reason,
@@ -326,7 +328,7 @@ class RelanceHistory(models.Model):
 
     def _letter_filename(self):
         self.ensure_one()
-        kind = _("Formal notice") if self.channel == "notice" else _("Reminder")
+        kind = self.env._("Formal notice") if self.channel == "notice" else self.env._("Reminder")
         return f"{kind} - {self.partner_id.name} - {self.date}.pdf"
 
     def action_print_letter(self):
@@ -338,7 +340,7 @@ class RelanceHistory(models.Model):
         credit controllers notified."""
         self.ensure_one()
         body = Markup("%s<br/>%s") % (
-            _(
+            self.env._(
                 "Reply of %(author)s to the reminder %(reminder)s:",
                 author=message.author_id.name or message.email_from,
                 reminder=self.display_name,

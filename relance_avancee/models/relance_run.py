@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
@@ -46,7 +46,11 @@ class RelanceRun(models.Model):
     @api.depends("date", "company_id")
     def _compute_name(self):
         for run in self:
-            run.name = _("Dunning %(date)s", date=run.date) if run.date else _("New dunning run")
+            run.name = (
+                self.env._("Dunning %(date)s", date=run.date)
+                if run.date
+                else self.env._("New dunning run")
+            )
 
     @api.depends("line_ids.state", "line_ids.amount")
     def _compute_counts(self):
@@ -71,11 +75,11 @@ class RelanceRun(models.Model):
         """An accountant approves the proposal: every proposed line is executed."""
         for run in self:
             if run.state != "draft":
-                raise UserError(_("Only a draft run can be validated."))
+                raise UserError(self.env._("Only a draft run can be validated."))
         self.write({"state": "validated", "validated_by_id": self.env.uid})
         self.line_ids.filtered(lambda line: line.state == "proposed")._execute(include_manual=True)
         self._update_state()
-        self.activity_ids.action_feedback(feedback=_("Run validated."))
+        self.activity_ids.action_feedback(feedback=self.env._("Run validated."))
         return True
 
     def action_print_letters(self):
@@ -88,7 +92,7 @@ class RelanceRun(models.Model):
         letters._execute()
         action = self.env["relance.executor.letter"]._download(letters)
         if not action:
-            raise UserError(_("This run has no letter to print."))
+            raise UserError(self.env._("This run has no letter to print."))
         return action
 
     def action_refresh(self):
@@ -100,7 +104,7 @@ class RelanceRun(models.Model):
     def action_cancel(self):
         self.filtered(lambda r: r.state == "draft").line_ids.filtered(
             lambda line: line.state == "proposed"
-        ).write({"state": "excluded", "reason": _("Run cancelled.")})
+        ).write({"state": "excluded", "reason": self.env._("Run cancelled.")})
         self.filtered(lambda r: r.state == "draft").write({"state": "cancelled"})
 
     def _update_state(self):
@@ -170,8 +174,8 @@ class RelanceRun(models.Model):
             self.activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=self.date,
-                summary=_("Dunning proposal to validate"),
-                note=_(
+                summary=self.env._("Dunning proposal to validate"),
+                note=self.env._(
                     "Customers to review in %(run)s: %(count)s.", count=len(proposed), run=self.name
                 ),
                 user_id=user.id,

@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from psycopg2.errors import UniqueViolation
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
@@ -75,7 +75,7 @@ class RelanceRunLine(models.Model):
 
     def action_exclude(self):
         self.filtered(lambda line: line.state == "proposed").write(
-            {"state": "excluded", "reason": _("Excluded by %s", self.env.user.name)}
+            {"state": "excluded", "reason": self.env._("Excluded by %s", self.env.user.name)}
         )
 
     def action_include(self):
@@ -93,7 +93,10 @@ class RelanceRunLine(models.Model):
             ]
         )
         lines.write(
-            {"state": "excluded", "reason": _("Customer held back by %s", self.env.user.name)}
+            {
+                "state": "excluded",
+                "reason": self.env._("Customer held back by %s", self.env.user.name),
+            }
         )
 
     def action_execute(self):
@@ -111,20 +114,20 @@ class RelanceRunLine(models.Model):
         if not self.preview_email_ok:
             raise UserError(self.env._("Only a proposed reminder by email can be previewed."))
         if not self.level_id.mail_template_id:
-            raise UserError(_("The level has no email template."))
+            raise UserError(self.env._("The level has no email template."))
         contact = self.partner_id.relance_contact_id or self.partner_id
         if not email_normalize(contact.email or ""):
-            raise UserError(_("The customer has no valid email address."))
+            raise UserError(self.env._("The customer has no valid email address."))
         held, current_by_line = self._lock_current_invoices()
         if not held:
             raise UserError(self._locked_message())
         if self not in current_by_line:
-            raise UserError(_("Already reminded, paid or paused meanwhile."))
+            raise UserError(self.env._("Already reminded, paid or paused meanwhile."))
         self._cancel_previews()
         histories = self._create_histories(current_by_line)
         email = histories.filtered(lambda h: h.channel == "email")
         if not email:
-            raise UserError(_("Already reminded, paid or paused meanwhile."))
+            raise UserError(self.env._("Already reminded, paid or paused meanwhile."))
         return self.env["mail.compose.message"]._relance_preview_action(email)
 
     def action_print_letter(self):
@@ -179,12 +182,19 @@ class RelanceRunLine(models.Model):
         self.env["account.move"].browse(locked).invalidate_recordset()
         held = self.filtered(lambda line: set(line.move_ids.ids) <= locked)
         current_by_line = {}
-        for line in held:
-            current = line.move_ids.filtered(lambda m, ln=line: ln._covers(m))
-            if current:
-                current_by_line[line] = current
+        for date, lines in held.grouped("date").items():
+            # the invoices' positions at the run's date, for all the lines in one query
+            moves = lines.move_ids.with_context(relance_date=date)
+            moves.mapped("relance_next_level_id")
+            for line in lines:
+                current = moves.browse(line.move_ids.ids).filtered(line._covers)
+                if current:
+                    current_by_line[line] = current
         (held - held.browse([line.id for line in current_by_line])).write(
-            {"state": "skipped", "reason": _("Already reminded, paid or paused meanwhile.")}
+            {
+                "state": "skipped",
+                "reason": self.env._("Already reminded, paid or paused meanwhile."),
+            }
         )
         return held, current_by_line
 
@@ -196,7 +206,7 @@ class RelanceRunLine(models.Model):
         histories.with_context(tracking_disable=True)._execute()
         self.filtered(
             lambda line: line.history_ids and all(h.state == "failed" for h in line.history_ids)
-        ).write({"state": "failed", "reason": _("Every channel failed, see the actions.")})
+        ).write({"state": "failed", "reason": self.env._("Every channel failed, see the actions.")})
 
     def _cancel_previews(self):
         """The actions that a preview of these proposed lines created and that were never
@@ -302,7 +312,10 @@ class RelanceRunLine(models.Model):
         """Creates the actions of these lines (``{line: invoices still due}``), minus those
         the unique index says exist, in one batch; when another run wins the race for some
         invoices meanwhile, line by line so that only the lines concerned are skipped."""
-        all_moves = self.env["account.move"].union(*current_by_line.values())
+        if not current_by_line:
+            return self.env["relance.history"]
+        first, *others = current_by_line.values()
+        all_moves = first.union(*others)  # at the run's date, as the lines' invoices
         existing = self.env["relance.history.line"].search_fetch(
             [
                 ("move_id", "in", all_moves.ids),
@@ -327,7 +340,7 @@ class RelanceRunLine(models.Model):
                 with self.env.cr.savepoint():
                     histories |= history_model.create(vals_list)
             except UniqueViolation:  # another run won the race for these invoices
-                line.write({"state": "skipped", "reason": _("Executed by another run.")})
+                line.write({"state": "skipped", "reason": self.env._("Executed by another run.")})
         return histories
 
     def _channels(self):

@@ -48,7 +48,12 @@ class RelanceReceivableReport(models.Model):
             "commercial_partner_id",
             "relance_policy_id",
             "relance_level_id",
-            "relance_state",
+            "relance_last_date",
+            "relance_escalate_date",
+            "relance_dispute",
+            "relance_pause_until",
+            "relance_payment_plan_id",
+            "relance_handed_over",
             "invoice_date",
             "invoice_date_due",
             "amount_residual_signed",
@@ -58,6 +63,7 @@ class RelanceReceivableReport(models.Model):
         ],
         "res.partner": ["relance_user_id", "relance_policy_type"],
         "relance.policy": ["policy_type"],
+        "relance.level": ["policy_id", "sequence", "offset_days", "min_days_since_previous"],
     }
 
     @property
@@ -77,7 +83,7 @@ class RelanceReceivableReport(models.Model):
                    move.relance_policy_id AS policy_id,
                    COALESCE(policy.policy_type, partner.relance_policy_type) AS policy_type,
                    move.relance_level_id AS level_id,
-                   move.relance_state,
+                   pos.state AS relance_state,
                    move.invoice_date,
                    move.invoice_date_due,
                    GREATEST(%(today)s - move.invoice_date_due, 0) AS days_overdue,
@@ -95,9 +101,14 @@ class RelanceReceivableReport(models.Model):
               JOIN res_company company ON company.id = move.company_id
               JOIN res_partner partner ON partner.id = move.commercial_partner_id
               LEFT JOIN relance_policy policy ON policy.id = move.relance_policy_id
+              LEFT JOIN (%(positions)s) pos ON pos.id = move.id
              WHERE move.move_type IN ('out_invoice', 'out_refund')
                AND move.state = 'posted'
                AND move.payment_state IN ('not_paid', 'partial')
             """,
             today=today,
+            positions=self.env["relance.engine"]._positions_sql(
+                today,
+                SQL("move.state = 'posted' AND move.payment_state IN ('not_paid', 'partial')"),
+            ),
         )

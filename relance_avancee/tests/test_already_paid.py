@@ -85,7 +85,7 @@ class TestAlreadyPaidCall(RelanceCommon):
 
     def _state(self, invoice, day):
         invoice.invalidate_recordset()
-        return invoice.with_context(relance_date=day)._relance_state_at(day)
+        return invoice.with_context(relance_date=day).relance_state
 
     def test_paid_on_the_phone_pauses_then_resumes(self):
         self.assertEqual(self.policy_b2b.paid_pause_days, 10)

@@ -193,8 +193,8 @@ class TestCustomerMessage(RelanceCommon):
         late._relance_light_write(
             {"relance_level_id": letter.id, "relance_last_date": TODAY - timedelta(days=20)}
         )
-        self.assertEqual(late.relance_next_level_id, notice)
-        self.assertTrue(soon.relance_next_level_id.offset_days < 0)
+        self.assertEqual(late.with_context(relance_date=TODAY).relance_next_level_id, notice)
+        self.assertTrue(soon.with_context(relance_date=TODAY).relance_next_level_id.offset_days < 0)
         with freeze_time(TODAY):
             run = self.env["relance.engine"]._prepare_run(TODAY, self.company)
         lines = run.line_ids.filtered(lambda ln: ln.partner_id == self.customer)

@@ -69,7 +69,8 @@ class TestEngine(RelanceCommon):
             }
         )
         invoice = self._invoice(self.customer_b2b, 1500.0)
-        self.assertEqual(invoice.relance_state, "not_due")
+        at_issue = invoice.with_context(relance_date=DUE - timedelta(days=30))
+        self.assertEqual(at_issue.relance_state, "not_due")
         steps = self._ladder(invoice, DUE - timedelta(days=6), DUE + timedelta(days=60))
         self.assertEqual(
             steps,

@@ -218,7 +218,13 @@ class TestPreview(RelanceCommon):
                 "move_ids": [Command.set(self.invoices.ids)],
             }
         )
-        self.invoices.relance_next_level_id = letter_level
+        # the invoices are at the level before the letter, which is due at the run's date
+        levels = self.policy_b2b.level_ids.sorted(lambda lv: (lv.sequence, lv.offset_days))
+        previous = levels[list(levels).index(letter_level) - 1]
+        letter_level.write({"offset_days": 8, "min_days_since_previous": 0})
+        self.invoices._relance_light_write({"relance_level_id": previous.id})
+        at_run = self.invoices.with_context(relance_date=TODAY)
+        self.assertEqual(at_run.relance_next_level_id, letter_level)
         self.line.action_exclude()
         line = line.with_user(self.accountant)
         self.assertTrue(line.print_letter_ok)

@@ -30,7 +30,7 @@ class TestSettlements(RelanceCommon):
 
     def _state(self, invoice, day):
         invoice.invalidate_recordset()
-        return invoice.with_context(relance_date=day)._relance_state_at(day)
+        return invoice.with_context(relance_date=day).relance_state
 
     def test_dispute_pauses_and_resumes_at_the_same_level(self):
         invoice = self._invoice(self.customer_b2b, 900.0)
@@ -38,13 +38,9 @@ class TestSettlements(RelanceCommon):
         self.assertEqual(invoice.relance_level_id.name, "First reminder")
         with freeze_time(DUE + timedelta(days=8)):
             dispute = (
-                invoice.with_user(self.accountant)
-                .env["relance.dispute"]
-                ._open_for(
-                    invoice.with_user(self.accountant),
-                    "not_delivered",
-                    "Half of the order never arrived",
-                )
+                self.env["relance.dispute"]
+                .with_user(self.accountant)
+                ._open_for(invoice, "not_delivered", "Half of the order never arrived")
             )
         self.assertTrue(invoice.relance_dispute)
         self.assertIn("never arrived", invoice.relance_dispute_reason)
@@ -146,3 +142,47 @@ class TestSettlements(RelanceCommon):
         self._cron(DUE + timedelta(days=21))
         self.assertEqual(plan.state, "done")
         self.assertEqual(plan.amount_paid, 300.0)
+
+    def test_pause_follows_the_settlements_themselves(self):
+        """The pause is derived from the settlements: a dispute deleted releases its
+        invoice, a promise moved moves the pause, a promise kept ends it."""
+        invoice = self._invoice(self.customer_b2b, 900.0)
+        dispute = self.env["relance.dispute"]._open_for(invoice, "amount")
+        self.assertEqual(self._state(invoice, DUE + timedelta(days=10)), "paused")
+        dispute.unlink()
+        self.assertFalse(invoice.relance_dispute)
+        self.assertEqual(self._state(invoice, DUE + timedelta(days=10)), "to_remind")
+        grace = self.company.relance_promise_grace_days
+        promise = self.env["relance.promise"]._promise_for(invoice, DUE + timedelta(days=20), 900)
+        self.assertEqual(invoice.relance_pause_until, DUE + timedelta(days=20 + grace))
+        promise.date = DUE + timedelta(days=40)
+        self.assertEqual(invoice.relance_pause_until, DUE + timedelta(days=40 + grace))
+        self.assertEqual(self._state(invoice, DUE + timedelta(days=30)), "paused")
+        promise.state = "kept"
+        self.assertFalse(invoice.relance_pause_until)
+        self.assertEqual(self._state(invoice, DUE + timedelta(days=30)), "to_remind")
+
+    def test_position_is_computed_at_the_date_asked(self):
+        """Next level, its date and the state at any date, never stored: the pre-reminder
+        before the due date, passed over once the due date is past; searches agree."""
+        invoice = self._invoice(self.customer_b2b, 900.0)
+        levels = self.policy_b2b.level_ids.sorted(lambda lv: (lv.sequence, lv.offset_days))
+        pre, first = levels[0], levels[1]
+        self.assertLess(pre.offset_days, 0)
+        moves = self.env["account.move"]
+        for day, level, state in (
+            (DUE - timedelta(days=20), pre, "not_due"),
+            (DUE + timedelta(days=pre.offset_days), pre, "to_remind"),
+            (DUE + timedelta(days=1), first, "not_due"),
+            (DUE + timedelta(days=first.offset_days), first, "to_remind"),
+        ):
+            at_day = invoice.with_context(relance_date=day)
+            self.assertEqual((at_day.relance_next_level_id, at_day.relance_state), (level, state))
+            found = moves.with_context(relance_date=day).search(
+                [("id", "=", invoice.id), ("relance_state", "=", state)]
+            )
+            self.assertEqual(found, invoice, f"searched as {state} on {day}")
+            found = moves.with_context(relance_date=day).search(
+                [("id", "=", invoice.id), ("relance_next_level_id", "=", level.id)]
+            )
+            self.assertEqual(found, invoice)
