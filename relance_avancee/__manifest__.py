@@ -41,7 +41,13 @@
         "views/relance_menus.xml",
         "views/relance_payment_declaration_views.xml",
     ],
-    "demo": ["demo/relance_demo.xml"],
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/res_partner_demo.xml",
+        "demo/account_payment_term_demo.xml",
+        "demo/res_users_demo.xml",
+        "demo/relance_demo.xml",
+    ],
     "assets": {
         "web.assets_backend": ["relance_avancee/static/src/**/*"],
         "web.assets_tests": ["relance_avancee/static/tests/tours/*.js"],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The product as a user sees it: (re)creates the database relance_demo with accounting, the
 # French localisation, Odoo's demo payment provider, relance_avancee and demo data, then
-# serves it on http://127.0.0.1:8069 (login admin / password admin).
+# serves it on http://127.0.0.1:8069 (the demo accountant: login comptable / password
+# atelier-durand; the portal customer: portail / hotel-du-parc; the administrator: admin / admin).
 # DEMO_DB=name to use another database name.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,9 +34,12 @@ PY
 echo "[demo] printing the invoices' PDFs"
 "$ODOO" shell -d "$DB" --log-level=warn >/dev/null <<PY
 env["ir.config_parameter"].set_param("report.url", "http://127.0.0.1:$PORT")
-print(len(env["relance.demo"]._print_invoices()))
+from odoo.addons.relance_avancee.demo import generator
+print(len(generator.print_invoices(env)))
 env.cr.commit()
 PY
 [ $? -eq 0 ] || echo "[demo] the invoices' PDFs could not be printed: see the error above"
-echo "[demo] serving http://127.0.0.1:$PORT — login admin, password admin"
+echo "[demo] serving http://127.0.0.1:$PORT — the demo company's accountant: login comptable," \
+    "password atelier-durand; the portal customer: login portail, password hotel-du-parc;" \
+    "the administrator: login admin, password admin"
 wait "$server"

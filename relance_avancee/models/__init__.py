@@ -16,7 +16,6 @@ from . import relance_executor_sms
 from . import relance_executor_call
 from . import relance_executor_letter
 from . import relance_executor_handover
-from . import relance_demo
 from . import ir_actions_report
 from . import relance_rate
 from . import res_config_settings

@@ -336,3 +336,11 @@ class RelanceEngine(models.AbstractModel):
         for reason, reason_lines in skipped.grouped("reason").items():
             reason_lines.move_ids._relance_light_write({"relance_skip_reason": reason})
         return run
+
+    @api.model
+    def _load_demo(self):
+        """Entry point of demo/relance_demo.xml: the demo data relative to today, from a
+        plain Python module (no model of the demo in the registry)."""
+        from ..demo import generator
+
+        generator.load(self.env)

@@ -1,15 +1,22 @@
 from odoo import fields
+from odoo.exceptions import AccessDenied
+from odoo.modules.module import get_manifest
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import convert_file
 
-from odoo.addons.relance_avancee.models.relance_demo import (
-    DEMO_COPY_CONTACT,
-    DEMO_CUSTOMERS,
+from odoo.addons.relance_avancee.demo.generator import (
+    DEMO_COMPANY,
     DEMO_DISCOUNT,
     DEMO_FOREIGN,
     DEMO_HANDOVER,
+    DEMO_INVOICES,
     DEMO_PAID_DECLARATION,
-    DEMO_PORTAL,
+    demo_record,
 )
+
+# the demo credentials that readme/USAGE.md gives
+PORTAL_LOGIN, PORTAL_PASSWORD = "portail", "hotel-du-parc"
+ACCOUNTANT_LOGIN, ACCOUNTANT_PASSWORD = "comptable", "atelier-durand"
 
 
 @tagged("post_install", "-at_install")
@@ -19,15 +26,23 @@ class TestDemo(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["relance.demo"]._load()
-        cls.company = cls.env.company
-        cls.customers = cls.env["res.partner"].search(
-            [("name", "in", [row[0] for row in DEMO_CUSTOMERS])]
+        cls.admin_company = cls.env.ref("base.user_admin").company_id
+        # as Odoo loads a module's demo data (the test database has none)
+        for filename in get_manifest("relance_avancee")["demo"]:
+            convert_file(cls.env, "relance_avancee", filename, {}, mode="init", noupdate=True)
+        cls.company = demo_record(cls.env, DEMO_COMPANY)
+        cls.customers = cls.env["res.partner"].union(
+            *(demo_record(cls.env, xmlid) for xmlid, _rows in DEMO_INVOICES)
         )
         cls.invoices = cls.env["account.move"].search(
             [("partner_id", "in", cls.customers.ids), ("move_type", "=", "out_invoice")]
         )
         cls.actions = cls.env["relance.history"].search([("partner_id", "in", cls.customers.ids)])
+
+    def _check_password(self, user, password):
+        self.env["res.users"].with_user(user)._check_credentials(
+            {"login": user.login, "password": password, "type": "password"}, {"interactive": True}
+        )
 
     def test_customers_of_both_kinds_with_bad_contact_data(self):
         self.assertEqual(len(self.customers), 30)
@@ -66,8 +81,10 @@ class TestDemo(TransactionCase):
         self.assertTrue(request.requested_by_customer)
         self.assertTrue(request.activity_ids, "the accountant has the request to answer")
         self.assertGreater(self.invoices.relance_dispute_ids.age_days, 0)
-        handed_over = self.customers.filtered(lambda p: p.name == DEMO_HANDOVER[0])
-        self.assertEqual(handed_over.relance_handover_partner_id.name, DEMO_HANDOVER[1])
+        handed_over = demo_record(self.env, DEMO_HANDOVER[0])
+        self.assertEqual(
+            handed_over.relance_handover_partner_id, demo_record(self.env, DEMO_HANDOVER[1])
+        )
         self.assertTrue(
             self.invoices.filtered(lambda m: m.partner_id == handed_over).mapped(
                 "relance_handed_over"
@@ -86,14 +103,14 @@ class TestDemo(TransactionCase):
         self.assertTrue(partial)
 
     def test_portal_customer_sees_own_overdue_invoices(self):
-        name, login = DEMO_PORTAL
-        user = self.env["res.users"].search([("login", "=", login)])
+        user = self.env["res.users"].search([("login", "=", PORTAL_LOGIN)])
         self.assertTrue(user._is_portal())
-        self.env["res.users"].with_user(user)._check_credentials(
-            {"login": login, "password": login, "type": "password"}, {"interactive": True}
-        )
+        self.assertEqual(user.partner_id, demo_record(self.env, "demo_partner_hotel_du_parc"))
+        self._check_password(user, PORTAL_PASSWORD)
+        with self.assertRaises(AccessDenied):
+            self._check_password(user, PORTAL_LOGIN)
         visible = self.env["account.move"].with_user(user).search([])
-        own = self.invoices.filtered(lambda m: m.partner_id.name == name)
+        own = self.invoices.filtered(lambda m: m.partner_id == user.partner_id)
         self.assertEqual(visible.filtered(lambda m: m.move_type == "out_invoice"), own)
         self.assertTrue(own.filtered(lambda m: m.relance_days_overdue and m.relance_reminder_count))
 
@@ -102,26 +119,48 @@ class TestDemo(TransactionCase):
         accounting contact in copy, a payment declared on the portal, an early-payment
         discount offered by today's pre-reminder."""
         foreign = self.env["relance.history"].search(
-            [("partner_id.name", "=", DEMO_FOREIGN[0]), ("channel", "=", "email")]
+            [
+                ("partner_id", "=", demo_record(self.env, DEMO_FOREIGN[0]).id),
+                ("channel", "=", "email"),
+            ]
         )
         self.assertTrue(
             foreign.filtered(lambda h: len(h.line_ids.move_id.currency_id) == 2),
             "no reminder lists both currencies",
         )
         self.assertTrue(self.actions.filtered(lambda h: h._covers_several_levels()))
-        copied = self.actions.filtered(lambda h: h.partner_id.name == DEMO_COPY_CONTACT[0])
-        self.assertIn(
-            DEMO_COPY_CONTACT[2], " ".join(filter(None, copied.mail_id.mapped("email_cc")))
-        )
+        contact = demo_record(self.env, "demo_partner_transports_lefevre_accounting")
+        copied = self.actions.filtered(lambda h: h.partner_id == contact.parent_id)
+        self.assertIn(contact.email, " ".join(filter(None, copied.mail_id.mapped("email_cc"))))
         declaration = self.env["relance.payment.declaration"].search(
-            [("partner_id.name", "=", DEMO_PAID_DECLARATION[0]), ("source", "=", "portal")]
+            [
+                ("partner_id", "=", demo_record(self.env, DEMO_PAID_DECLARATION[0]).id),
+                ("source", "=", "portal"),
+            ]
         )
         self.assertEqual(declaration.state, "open")
         discounted = self.env["account.move"].search(
             [
-                ("partner_id.name", "=", DEMO_DISCOUNT[0]),
+                ("partner_id", "=", demo_record(self.env, DEMO_DISCOUNT[0]).id),
                 ("invoice_payment_term_id.early_discount", "=", True),
             ]
         )
         line = discounted.relance_run_line_ids.filtered(lambda ln: ln.state == "proposed")
         self.assertLess(line.level_id.offset_days, 0, "pre-reminder today")
+
+    def test_only_the_demo_records_are_touched(self):
+        """The administrator keeps their company and may switch to the demo one; the demo
+        accountant lands in it."""
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(admin.company_id, self.admin_company)
+        self.assertIn(self.company, admin.company_ids)
+        accountant = self.env["res.users"].search([("login", "=", ACCOUNTANT_LOGIN)])
+        self.assertTrue(accountant._is_internal())
+        self.assertEqual(accountant.company_id, self.company)
+        self.assertTrue(accountant.has_group("account.group_account_manager"))
+        self.assertTrue(accountant.has_group("relance_avancee.group_relance_manager"))
+        self._check_password(accountant, ACCOUNTANT_PASSWORD)
+        with self.assertRaises(AccessDenied):
+            self._check_password(accountant, ACCOUNTANT_LOGIN)
+        run = self.env["relance.run"].with_user(accountant).search([], limit=1)
+        self.assertEqual(run.company_id, self.company, "the accountant sees today's run")

@@ -7,18 +7,19 @@ const base = process.argv[4] || "http://127.0.0.1:8069";
         executablePath: "/usr/bin/chromium",
         args: ["--no-sandbox"],
     });
-    const login = async (user) => {
+    const login = async (user, password) => {
         const page = await browser.newPage({viewport: {width: 1400, height: 860}});
         await page.goto(base + "/web/login");
         await page.fill("input[name=login]", user);
-        await page.fill("input[name=password]", user);
+        await page.fill("input[name=password]", password);
         await Promise.all([
             page.waitForNavigation(),
             page.click("button[type=submit]"),
         ]);
         return page;
     };
-    const page = await login("admin");
+    // the demo company's accountant (demo/res_company_demo.xml)
+    const page = await login("comptable", "atelier-durand");
     const shots = [
         [
             "todo",
@@ -53,8 +54,8 @@ const base = process.argv[4] || "http://127.0.0.1:8069";
         await page.screenshot({path: `${out}/screenshot_${name}.png`});
         console.log("shot", name);
     }
-    // a customer of the demo signed in to the portal (relance_demo.DEMO_PORTAL)
-    const customer = await login("portail");
+    // a customer of the demo signed in to the portal (demo/res_users_demo.xml)
+    const customer = await login("portail", "hotel-du-parc");
     await customer.goto(base + "/my/invoices");
     await customer.waitForSelector(".o_relance_reminders", {timeout: 30000});
     await customer.screenshot({path: `${out}/screenshot_portal_list.png`});
