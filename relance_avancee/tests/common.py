@@ -60,21 +60,10 @@ class RelanceCommon(AccountTestInvoicingCommon):
     @classmethod
     def _relance_action(cls, partner, level, channel, moves, when, **values):
         """A dunning action of ``channel`` at ``level`` for these invoices, to execute."""
-        return cls.env["relance.history"].create(
-            {
-                "date": when,
-                "company_id": cls.company.id,
-                "partner_id": partner.id,
-                "contact_id": partner.id,
-                "level_id": level.id,
-                "channel_id": cls.env.ref(f"relance_avancee.channel_{channel}").id,
-                "amount_due": sum(moves.mapped("amount_residual_signed")),
-                "line_ids": [
-                    Command.create({"move_id": m.id, "amount_residual": m.amount_residual})
-                    for m in moves
-                ],
-                **values,
-            }
+        history_model = cls.env["relance.history"]
+        channel = cls.env.ref(f"relance_avancee.channel_{channel}")
+        return history_model.create(
+            history_model._action_values(partner, level, channel, moves, date=when, **values)
         )
 
     @classmethod

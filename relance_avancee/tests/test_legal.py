@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -68,7 +69,7 @@ class TestLegal(RelanceCommon):
                 "level_id": level.id,
                 "channel_id": self.env.ref("relance_avancee.channel_notice").id,
                 "state": "done",
-                "line_ids": [(0, 0, {"move_id": invoice.id, "amount_residual": 7300.0})],
+                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": 7300.0})],
             }
         )
         # from the notice: 58 days of H1 2026 at the legal rate 2.62 %
