@@ -92,4 +92,7 @@ class RelanceLevel(models.Model):
     @api.depends("name", "offset_days")
     def _compute_display_name(self):
         for level in self:
-            level.display_name = f"{level.name} (J{level.offset_days:+d})"
+            # D for the day counted from the due date (J in French: J+7)
+            level.display_name = self.env._(
+                "%(level)s (D%(days)+d)", level=level.name, days=level.offset_days
+            )

@@ -12,6 +12,9 @@ SEND_DAYS = [
 SEND_WEEKDAYS = {"mon_fri": range(5), "mon_sat": range(6), "all": range(7)}
 DEFAULT_TZ = "Europe/Paris"
 
+# the kinds of customer a policy reminds (also the customer's and the reports' field)
+POLICY_TYPES = [("b2b", "Business (B2B)"), ("b2c", "Consumer (B2C)")]
+
 COPY_MODES = [
     ("none", "No copy"),
     ("cc", "In copy (CC)"),
@@ -20,7 +23,10 @@ COPY_MODES = [
 
 
 class RelancePolicy(models.Model):
-    """How a company reminds one kind of customer: its tone, thresholds and ordered levels."""
+    """How a company reminds one kind of customer: its tone, thresholds and ordered levels.
+
+    A template (no company) is never used to remind anyone: each company starts with its
+    own copies of the templates (``_ensure_default_policies``)."""
 
     _name = "relance.policy"
     _description = "Dunning policy"
@@ -30,12 +36,21 @@ class RelancePolicy(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
+    is_template = fields.Boolean(
+        "Template",
+        readonly=True,
+        help="Copied to each new company, which then reminds its customers with its own "
+        "copy; a template itself reminds no one.",
+    )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Empty on a template.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     policy_type = fields.Selection(
-        [("b2b", "Businesses (B2B)"), ("b2c", "Consumers (B2C)")],
+        POLICY_TYPES,
         string="Customers",
         required=True,
         default="b2b",
@@ -127,6 +142,10 @@ class RelancePolicy(models.Model):
     level_ids = fields.One2many("relance.level", "policy_id", "Levels", copy=True)
     level_count = fields.Integer(compute="_compute_level_count")
 
+    _template_without_company = models.Constraint(
+        "CHECK((is_template IS TRUE) = (company_id IS NULL))",
+        "A template has no company, and a company's policy is no template.",
+    )
     _min_amount_positive = models.Constraint(
         "CHECK(min_amount >= 0)", "The minimum overdue amount cannot be negative."
     )
@@ -202,11 +221,8 @@ class RelancePolicy(models.Model):
 
     @api.model
     def _ensure_default_policies(self, companies):
-        """Copies the shipped policies to the companies that have none."""
-        templates = self.env.ref("relance_avancee.policy_b2b", raise_if_not_found=False)
-        templates |= self.env.ref("relance_avancee.policy_b2c", raise_if_not_found=False)
-        if not templates:
-            return self.browse()
+        """Copies the active templates to the companies that have no policy yet."""
+        templates = self.search([("is_template", "=", True)])
         equipped = (
             self.with_context(active_test=False)
             .search([("company_id", "in", companies.ids)])
@@ -214,13 +230,13 @@ class RelancePolicy(models.Model):
         )
         copies = self.browse()
         for company in companies - equipped:
-            for template in templates:
-                copies |= template.sudo().copy({"company_id": company.id})
+            copies |= templates.sudo().copy({"company_id": company.id, "is_template": False})
         return copies
 
     @api.model
     def _default_policies(self, companies):
-        """{(company, policy_type): policy}: the first active policy of each type."""
+        """{(company, policy_type): policy}: the first active policy of each type (the
+        templates, of no company, are never among them)."""
         policies = self.search(
             [("company_id", "in", companies.ids)], order="sequence desc, id desc"
         )

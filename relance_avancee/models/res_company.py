@@ -10,8 +10,10 @@ PENALTY_MODES = [
     ("contract", "Contractual rate"),
 ]
 
-# written by earlier versions in the company's invoice terms: the early-payment discount is now
-# stated on each invoice (see account_payment_term.py), from its payment terms
+# The sentence 19.0.1.0.0 wrote in French, whatever the language, at the end of the mentions
+# it added to the company's invoice terms: stored as is in existing databases, it is only
+# recognized (to be removed), never written, hence not translated. The early-payment discount
+# is now stated on each invoice, from its payment terms (see account_payment_term.py).
 LEGACY_NO_DISCOUNT = " Pas d'escompte pour paiement anticipé."
 
 

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..report.relance_statement import STATEMENT_MODEL
+from .relance_policy import POLICY_TYPES
 
 GRADES = [("good", "Good payer"), ("average", "Average payer"), ("poor", "Poor payer")]
 # the run proposes the worst payers first
@@ -19,7 +20,7 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     relance_policy_type = fields.Selection(
-        [("b2b", "Business (B2B)"), ("b2c", "Consumer (B2C)")],
+        POLICY_TYPES,
         "Dunning customer type",
         compute="_compute_relance_policy_type",
         store=True,
@@ -30,7 +31,7 @@ class ResPartner(models.Model):
     relance_policy_id = fields.Many2one(
         "relance.policy",
         "Dunning policy",
-        domain="[('policy_type', '=', relance_policy_type)]",
+        domain="[('policy_type', '=', relance_policy_type), ('is_template', '=', False)]",
         help="Overrides the company's default policy for this customer type.",
     )
     relance_excluded = fields.Boolean("Excluded from dunning")

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.relance_policy import POLICY_TYPES
+
 AGE_BUCKETS = [
     ("0_not_due", "Not due"),
     ("1_30", "1-30 days"),
@@ -25,9 +27,7 @@ class RelanceReceivableReport(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     user_id = fields.Many2one("res.users", "Credit controller", readonly=True)
     policy_id = fields.Many2one("relance.policy", "Dunning policy", readonly=True)
-    policy_type = fields.Selection(
-        [("b2b", "Business (B2B)"), ("b2c", "Consumer (B2C)")], "Customer type", readonly=True
-    )
+    policy_type = fields.Selection(POLICY_TYPES, "Customer type", readonly=True)
     level_id = fields.Many2one("relance.level", "Dunning level", readonly=True)
     relance_state = fields.Selection(
         selection=lambda self: self.env["account.move"]._fields["relance_state"].selection,
