@@ -136,11 +136,11 @@ def clone_invoices(env, rows):
                 INSERT INTO account_move (name, move_type, state, payment_state, company_id,
                        journal_id, currency_id, partner_id, commercial_partner_id, date,
                        invoice_date, invoice_date_due, amount_residual_signed,
-                       amount_total_signed, relance_level_id, relance_state, auto_post)
+                       amount_total_signed, relance_level_id, auto_post)
                 SELECT name || %(suffix)s, move_type, state, payment_state, company_id,
                        journal_id, currency_id, partner_id, commercial_partner_id, date,
                        invoice_date, invoice_date_due, amount_residual_signed,
-                       amount_total_signed, relance_level_id, relance_state, auto_post
+                       amount_total_signed, relance_level_id, auto_post
                   FROM account_move
                  WHERE move_type = 'out_invoice' AND state = 'posted'
                    AND payment_state IN ('not_paid', 'partial')

@@ -69,17 +69,7 @@ class TestRelanceTours(RelanceCommon, HttpCase):
         level = self.policy_b2b.level_ids.filtered(
             lambda lv: "call" in lv.channel_ids.mapped("code")
         )[:1]
-        history = self.env["relance.history"].create(
-            {
-                "company_id": self.company.id,
-                "partner_id": customer.id,
-                "contact_id": customer.id,
-                "level_id": level.id,
-                "channel_id": self.env.ref("relance_avancee.channel_call").id,
-                "amount_due": amount,
-                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": amount})],
-            }
-        )
+        history = self._relance_action(customer, level, "call", invoice, fields.Date.today())
         history._execute()
         self.assertTrue(history.activity_id)
         return history, invoice
@@ -153,18 +143,8 @@ class TestRelanceTours(RelanceCommon, HttpCase):
                 "state": "done",
             }
         )
-        letter = self.env["relance.history"].create(
-            {
-                "company_id": self.company.id,
-                "partner_id": customer.id,
-                "contact_id": customer.id,
-                "level_id": level.id,
-                "channel_id": self.env.ref("relance_avancee.channel_letter").id,
-                "run_id": run.id,
-                "run_line_id": line.id,
-                "amount_due": 640.0,
-                "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": 640.0})],
-            }
+        letter = self._relance_action(
+            customer, level, "letter", invoice, line.date, run_id=run.id, run_line_id=line.id
         )
         letter._execute()
         self.assertTrue(letter.attachment_id)
