@@ -1,8 +1,8 @@
 """Benchmark of the dunning engine on a large database (not a test).
 
-Creates (or reuses with ``--reuse``) the database ``relance_bench`` with ``account``, fills it
-with posted customer invoices, installs ``relance_avancee`` on them (as a user installs: the
-invoices exist before the module), then measures:
+Creates (or reuses with ``--reuse``) the database ``relance_bench`` (or ``--database``) with
+``account``, fills it with posted customer invoices, installs ``relance_avancee`` on them (as a
+user installs: the invoices exist before the module), then measures:
 
 * the proposal, ``relance.engine._compute_proposal``: wall time, SQL queries, peak Python
   memory (tracemalloc, in a separate pass so that it does not slow the timed one);
@@ -20,7 +20,8 @@ customers first (as Send & Print would have), then measures the execution that r
 Everything measured is rolled back: only the generated data is committed, so that the
 database can be reused. Usage::
 
-    .venv/bin/python scripts/benchmark.py [--reuse] [--invoices 10000] [--customers 2000]
+    .venv/bin/python scripts/benchmark.py [--database relance_bench] [--reuse] [--invoices 10000] \
+        [--customers 2000]
 
 About 12 minutes from scratch (install, 7 minutes of data generation), 4 with ``--reuse``.
 """
@@ -55,9 +56,12 @@ TARGET_PDF_MS = 150.0
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
+        "--database", default=DB_NAME, help=f"benchmark database (default {DB_NAME})"
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
-        help=f"reuse the database {DB_NAME} and its generated invoices when they exist",
+        help="reuse the database and its generated invoices when they exist",
     )
     parser.add_argument("--invoices", type=int, default=10_000, help="invoices to generate")
     parser.add_argument("--customers", type=int, default=2_000, help="customers to generate")
@@ -80,29 +84,29 @@ def parse_args():
 # ----------------------------------------------------------------------------------------
 
 
-def prepare_database(reuse):
+def prepare_database(db_name, reuse):
     """Creates the database with the modules installed; drops it first unless reused."""
     from odoo.service import db
 
-    exists = db.exp_db_exist(DB_NAME)
+    exists = db.exp_db_exist(db_name)
     if exists and reuse:
-        print(f"reusing database {DB_NAME}")
+        print(f"reusing database {db_name}")
         return
     if exists:
-        print(f"dropping database {DB_NAME}")
-        db.exp_drop(DB_NAME)
-    print(f"creating database {DB_NAME} with account (no demo data)…")
-    install(["account"])
+        print(f"dropping database {db_name}")
+        db.exp_drop(db_name)
+    print(f"creating database {db_name} with account (no demo data)…")
+    install(db_name, ["account"])
 
 
-def install(modules):
+def install(db_name, modules):
     """Installs modules in the benchmark database; returns the seconds it took."""
     start = time.perf_counter()
     subprocess.run(
         [
             str(ROOT / "scripts" / "odoo.sh"),
             "-d",
-            DB_NAME,
+            db_name,
             "-i",
             ",".join(modules),
             "--stop-after-init",
@@ -345,14 +349,14 @@ def lines_of_customers(lines, partners):
     return lines.filtered(lambda line: line.partner_id in partners)
 
 
-def start_http_server():
+def start_http_server(db_name):
     """An HTTP server in this process, on a free port, serving the benchmark database: the
     URL where wkhtmltopdf finds the reports' styles."""
     from odoo import http
     from odoo.service import server
     from odoo.tools import config
 
-    config["dbfilter"] = f"^{DB_NAME}$"
+    config["dbfilter"] = f"^{db_name}$"
     config["http_interface"] = "127.0.0.1"
     config["http_port"] = 0
     httpd = server.ThreadedServer(http.root)
@@ -375,7 +379,7 @@ def warm_up_pdf(env, url):
 def render_invoice_pdfs(env, moves):
     """Renders and stores the invoices' PDFs as the email channel does (many invoices per
     wkhtmltopdf call, see ``ir.actions.report._relance_render_pdfs``)."""
-    moves._relance_store_invoice_pdfs()
+    moves.env["relance.executor"]._store_invoice_pdfs(moves)
 
 
 def execute_lines(env, lines, context, *, profile, title):
@@ -496,7 +500,7 @@ def report(env, today, *, proposal, timings, peak, execution):
     per_invoice = queries / invoices if invoices else 0.0
 
     print("\n" + "=" * 100)
-    print(f"relance_avancee benchmark — database {DB_NAME}, date {today}")
+    print(f"relance_avancee benchmark — database {env.cr.dbname}, date {today}")
     print(f"  {invoices} posted customer invoices, {open_invoices} open (not paid / partial)")
     print(
         f"  proposal passes: {', '.join(f'{s:.3f} s' for s in seconds)} "
@@ -559,11 +563,12 @@ def main():
     config.parse_config(["-c", str(CONF), "--log-level=warn"], setup_logging=True)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     threading.current_thread().query_count = 0
-    prepare_database(args.reuse)
+    db_name = args.database
+    prepare_database(db_name, args.reuse)
 
-    threading.current_thread().dbname = DB_NAME
+    threading.current_thread().dbname = db_name
     # as a user installs: the invoices exist before the module
-    with Registry(DB_NAME).cursor() as cr:
+    with Registry(db_name).cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         env = env(context=env["res.users"].context_get())
         ensure_accounting(env)
@@ -575,8 +580,8 @@ def main():
         installed = relance_installed(env)
     if not installed:
         print("installing relance_avancee on the existing invoices…")
-        install(["relance_avancee"])
-    registry = Registry.new(DB_NAME)
+        install(db_name, ["relance_avancee"])
+    registry = Registry.new(db_name)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
         env = env(context=env["res.users"].context_get())
@@ -585,7 +590,7 @@ def main():
         )
         print(f"generated invoices in dunning after the install: {in_dunning}")
         today = fields.Date.context_today(env.user)
-        httpd, url = start_http_server()
+        httpd, url = start_http_server(db_name)
         try:
             warm_up_pdf(env, url)
             proposal, timings, peak = measure_proposal(env, today, args.repeat, args.profile)

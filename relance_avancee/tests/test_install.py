@@ -4,7 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.modules.migration import exec_script
 from odoo.tests import Form, tagged
-from odoo.tools import file_path, mute_logger
+from odoo.tools import SQL, file_path, mute_logger
 from odoo.tools.convert import convert_file
 from odoo.tools.safe_eval import safe_eval
 
@@ -127,12 +127,10 @@ class TestInstall(RelanceCommon):
         self.assertEqual(invoice.relance_next_level_id.policy_id, self.policy_b2b)
         invoice.flush_recordset()
         self.env.cr.execute(
-            "UPDATE account_move SET relance_policy_id = NULL, relance_next_level_id = NULL "
-            "WHERE id = %s",
-            [invoice.id],
+            "UPDATE account_move SET relance_policy_id = NULL WHERE id = %s", [invoice.id]
         )
         invoice.invalidate_recordset()
-        self.env["relance.engine"]._backfill(self.company, date=due)
+        self.env["relance.engine"]._backfill(self.company)
         self.assertEqual(invoice.relance_policy_id, self.policy_b2b)
         self.assertEqual(invoice.relance_next_level_id.policy_id, self.policy_b2b)
         run = self.env["relance.engine"]._prepare_run(fields.Date.add(due, days=10), self.company)
@@ -142,14 +140,14 @@ class TestInstall(RelanceCommon):
             """
             SELECT count(*)
               FROM account_move move
-              JOIN relance_policy policy
-                ON policy.id IN (move.relance_policy_id, (
-                       SELECT policy_id FROM relance_level WHERE id = move.relance_next_level_id
-                   ))
+              JOIN relance_policy policy ON policy.id = move.relance_policy_id
              WHERE policy.is_template
             """
         )
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+        positions = self.env["relance.engine"]._positions(due, SQL("TRUE"))
+        levels = self.env["relance.level"].browse({level for level, _d, _s in positions.values()})
+        self.assertFalse(levels.filtered(lambda lv: lv.policy_id.is_template))
 
     def test_new_company_gets_copies_of_the_active_templates(self):
         self.env["res.lang"]._activate_lang("fr_FR")

@@ -1,4 +1,7 @@
 import io
+import os
+import subprocess
+import threading
 from datetime import date
 from unittest.mock import patch
 
@@ -7,9 +10,18 @@ from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models import ir_actions_report
 
+from ..models import ir_actions_report as relance_report
 from .common import RelanceCommon
 
 DUE = date(2026, 3, 2)
+LETTER_REPORT = "relance_avancee.report_relance_letter"
+STREET = "7 rue des Créanciers"
+
+
+def wkhtmltopdf(patched_qt):
+    """Odoo seeing a wkhtmltopdf built with (or without) the patched Qt."""
+    info = ir_actions_report._wkhtml()._replace(is_patched_qt=patched_qt)
+    return patch.object(ir_actions_report, "_wkhtml", lambda: info)
 
 
 @tagged("post_install", "-at_install")
@@ -95,31 +107,165 @@ class TestInvoicePdfs(RelanceCommon):
     def test_company_identity_printed_without_patched_qt(self):
         """Debian's wkhtmltopdf ignores the separate header and footer: the company's name
         and address are printed in each invoice's body instead."""
-        self.company.write({"street": "7 rue des Créanciers", "zip": "69001", "city": "Lyon"})
+        self.company.write({"street": STREET, "zip": "69001", "city": "Lyon"})
         invoices = self._relance_invoice(self.customer_b2b, 100.0, DUE) | self._relance_invoice(
             self.customer_b2c, 200.0, DUE
         )
-        unpatched = ir_actions_report._wkhtml()._replace(is_patched_qt=False)
-        with patch.object(ir_actions_report, "_wkhtml", lambda: unpatched):
+        with wkhtmltopdf(patched_qt=False):
             self._store(invoices)
         for invoice in invoices:
             text = self._pages(invoice.invoice_pdf_report_id)[0]
-            self.assertIn("7 rue des Créanciers", text)
+            self.assertIn(STREET, text)
             self.assertIn(invoice.name, text)
             self.assertNotIn("Page /", text)  # no empty page counter
 
     def test_header_kept_apart_with_patched_qt(self):
+        """The invoice as this module renders it (``_relance_render_pdfs``)."""
         invoice = self._relance_invoice(self.customer_b2b, 100.0, DUE)
-        self.company.street = "7 rue des Créanciers"
-        report = self.env["ir.actions.report"]
+        self.company.street = STREET
+        report = self.env["ir.actions.report"].with_context(relance_rendering=True)
         html = report._render_qweb_html("account.report_invoice", invoice.ids)[0]
-        patched = ir_actions_report._wkhtml()._replace(is_patched_qt=True)
-        with patch.object(ir_actions_report, "_wkhtml", lambda: patched):
+        with wkhtmltopdf(patched_qt=True):
             bodies, _ids, header, _footer, _args = report._prepare_html(html)
-        self.assertIn("7 rue des Créanciers", header)
-        self.assertNotIn("7 rue des Créanciers", bodies[0])
-        unpatched = patched._replace(is_patched_qt=False)
-        with patch.object(ir_actions_report, "_wkhtml", lambda: unpatched):
+        self.assertIn(STREET, header)
+        self.assertNotIn(STREET, bodies[0])
+        with wkhtmltopdf(patched_qt=False):
             bodies, _ids, header, _footer, _args = report._prepare_html(html)
-        self.assertNotIn("7 rue des Créanciers", header)
-        self.assertIn("7 rue des Créanciers", bodies[0])
+        self.assertNotIn(STREET, header)
+        self.assertIn(STREET, bodies[0])
+
+    def test_other_reports_left_to_odoo(self):
+        """The invoice printed the standard way (Send & Print, the Print menu) is Odoo's
+        own, even with an unpatched wkhtmltopdf: its header stays apart from its body."""
+        invoice = self._relance_invoice(self.customer_b2b, 100.0, DUE)
+        self.company.street = STREET
+        report = self.env.ref("account.account_invoices")
+        html = report._render_qweb_html(report.report_name, invoice.ids)[0]
+        for patched_qt in (True, False):
+            with wkhtmltopdf(patched_qt):
+                bodies, _ids, header, _footer, _args = report._prepare_html(
+                    html, report_model="account.move"
+                )
+            self.assertIn(STREET, header)
+            self.assertNotIn(STREET, bodies[0])
+            self.assertNotIn("o_relance_", bodies[0])
+
+    def test_documents_merged_for_this_module_only(self):
+        """With an unpatched wkhtmltopdf, several documents are put in one HTML file for
+        this module's reports and for the reports ``_relance_render_pdfs`` renders; another
+        report's documents reach wkhtmltopdf as Odoo passes them, one file each."""
+        body = "<!DOCTYPE html><html><body><div class='article'>{}</div></body></html>"
+        bodies = [body.format("first"), body.format("second")]
+        body_files = []
+
+        def fake_run(args):
+            body_files.append(len([arg for arg in args if ".body." in arg]))
+            return subprocess.CompletedProcess(args, 0, "", "")
+
+        report = self.env["ir.actions.report"]
+        cases = [
+            (report, "account.report_invoice", 2),
+            (report.with_context(relance_rendering=True), "account.report_invoice", 1),
+            (report, LETTER_REPORT, 1),
+        ]
+        with (
+            wkhtmltopdf(patched_qt=False),
+            patch.object(ir_actions_report, "_run_wkhtmltopdf", fake_run),
+        ):
+            for model, report_ref, _files in cases:
+                model._run_wkhtmltopdf(bodies, report_ref=report_ref, header="<p>h</p>")
+        self.assertEqual(body_files, [files for _model, _ref, files in cases])
+
+    def _letters(self):
+        level = self.policy_b2b.level_ids.filtered(
+            lambda lv: "letter" in lv.channel_ids.mapped("code")
+        )[:1]
+        customers = self.customer_b2b | self.customer_b2c
+        customers.write({"street": "1 place Bellecour", "zip": "69002", "city": "Lyon"})
+        return self.env["relance.history"].concat(
+            *(
+                self._relance_action(
+                    customer,
+                    level,
+                    "letter",
+                    self._relance_invoice(customer, 100.0, DUE),
+                    date(2026, 4, 1),
+                )
+                for customer in customers
+            )
+        )
+
+    def test_letter_header_inlined_without_patched_qt(self):
+        """This module's letter printed from its report action (no context key): the
+        company's identity in its body with an unpatched wkhtmltopdf, several letters in
+        one call."""
+        self.company.street = STREET
+        letters = self._letters()
+        report = self.env.ref("relance_avancee.action_report_relance_letter")
+        html = report._render_qweb_html(LETTER_REPORT, letters.ids)[0]
+        with wkhtmltopdf(patched_qt=False):
+            bodies, _ids, header, _footer, _args = report._prepare_html(
+                html, report_model="relance.history"
+            )
+        self.assertNotIn(STREET, header)
+        for body in bodies:
+            self.assertIn(STREET, body)
+            self.assertIn("o_relance_header", body)
+        with wkhtmltopdf(patched_qt=False):
+            pdf, _type = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                LETTER_REPORT, letters.ids
+            )
+        self.assertEqual(self.calls, 1)
+        pages = [
+            " ".join(page.extract_text().split()) for page in PdfFileReader(io.BytesIO(pdf)).pages
+        ]
+        for letter in letters:
+            page = next(page for page in pages if letter.partner_id.name in page)
+            self.assertIn(STREET, page)
+
+    def test_cron_documents_split_between_processes(self):
+        """Outside a request, a long document goes to one wkhtmltopdf process per core,
+        started with Popen and waited for, no thread; each invoice still gets its own PDF."""
+        invoices = (
+            self._relance_invoice(self.customer_b2b, 100.0, DUE)
+            | self._relance_invoice(self.customer_b2b, 200.0, DUE)
+            | self._relance_invoice(self.customer_b2c, 300.0, DUE)
+        )
+        real_popen = subprocess.Popen
+        started = []
+
+        def popen(args, *rest, **kwargs):
+            started.append(args)
+            return real_popen(args, *rest, **kwargs)
+
+        with (
+            wkhtmltopdf(patched_qt=False),
+            patch.object(relance_report, "PAGES_PER_PROCESS", 1),
+            patch.object(os, "cpu_count", return_value=2),
+            patch.object(subprocess, "Popen", popen),
+            patch.object(threading.Thread, "start", side_effect=AssertionError("thread")),
+        ):
+            self._store(invoices)
+        self.assertEqual(len(started), 2, "one process per core")
+        self.assertEqual(self.calls, 0, "not Odoo's blocking helper")
+        for invoice in invoices:
+            pages = self._pages(invoice.invoice_pdf_report_id)
+            self.assertEqual(len(pages), 1)
+            self.assertIn(invoice.name, pages[0])
+            for other in invoices - invoice:
+                self.assertNotIn(other.name, pages[0])
+
+    def test_one_process_in_a_request(self):
+        invoices = self._relance_invoice(self.customer_b2b, 100.0, DUE) | self._relance_invoice(
+            self.customer_b2c, 200.0, DUE
+        )
+        with (
+            wkhtmltopdf(patched_qt=False),
+            patch.object(relance_report, "PAGES_PER_PROCESS", 1),
+            patch.object(os, "cpu_count", return_value=2),
+            patch.object(relance_report, "request", True),
+        ):
+            self._store(invoices)
+        self.assertEqual(self.calls, 1)
+        for invoice in invoices:
+            self.assertIn(invoice.name, self._pages(invoice.invoice_pdf_report_id)[0])
