@@ -54,7 +54,9 @@ class RelancePaymentPlan(models.Model):
     amount_paid = fields.Monetary(currency_field="currency_id", readonly=True)
     state = fields.Selection(PLAN_STATES, default="draft", required=True, tracking=True)
     escalate_date = fields.Date(
-        readonly=True, help="Defaulted on that day: the reminders escalate to the next level."
+        "Defaulted on",
+        readonly=True,
+        help="Defaulted on that day: the reminders escalate to the next level.",
     )
     note = fields.Text()
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)

@@ -33,7 +33,9 @@ class RelancePromise(models.Model):
     )
     pause_until = fields.Date(compute="_compute_pause_until")
     broken_date = fields.Date(
-        readonly=True, help="Not paid by then: the reminders escalate to the next level."
+        "Broken on",
+        readonly=True,
+        help="Not paid by then: the reminders escalate to the next level.",
     )
 
     @api.depends("date", "company_id.relance_promise_grace_days")
