@@ -10,6 +10,7 @@ from . import relance_run
 from . import relance_run_line
 from . import relance_engine
 from . import relance_legal
+from . import relance_unallocated
 from . import relance_executor
 from . import relance_executor_email
 from . import relance_executor_sms
@@ -30,5 +31,3 @@ from . import relance_history_discount
 from . import account_payment_term
 from . import account_move_dispute
 from . import relance_payment_declaration
-from . import relance_run_line_unallocated
-from . import relance_history_unallocated

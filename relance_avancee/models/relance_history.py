@@ -87,6 +87,9 @@ class RelanceHistory(models.Model):
         help="The customer was reached on the phone about these invoices before this action: "
         "its message may refer to the call.",
     )
+    unallocated_sentence = fields.Char(
+        "Money not allocated", compute="_compute_unallocated_sentence"
+    )
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html", sanitize=False, string="Invoices table"
     )
@@ -133,6 +136,13 @@ class RelanceHistory(models.Model):
                 )
             )
 
+    @api.depends("partner_id", "company_id")
+    @api.depends_context("lang")
+    def _compute_unallocated_sentence(self):
+        sentences = self.env["relance.unallocated"]._sentences(self)
+        for history in self:
+            history.unallocated_sentence = sentences.get(history, False)
+
     @api.depends("line_ids")
     def _compute_invoice_table_html(self):
         qweb = self.env["ir.qweb"]
@@ -143,7 +153,7 @@ class RelanceHistory(models.Model):
                 {
                     "history": history,
                     "bank_sentence": history.with_context(lang=lang)._bank_transfer_sentence(),
-                    "unallocated_sentence": history.with_context(lang=lang)._unallocated_sentence(),
+                    "unallocated_sentence": history.with_context(lang=lang).unallocated_sentence,
                 },
             )
 

@@ -48,6 +48,14 @@ class RelanceRunLine(models.Model):
         "largest amounts."
     )
     reason = fields.Char()
+    unallocated_amount = fields.Monetary(
+        "Received, not allocated",
+        currency_field="currency_id",
+        readonly=True,
+        help="When the line was proposed: the bank statement lines, payments and credit "
+        "notes of the customer not yet reconciled, in company currency.",
+    )
+    unallocated_warning = fields.Char("Not allocated", readonly=True)
     history_ids = fields.One2many("relance.history", "run_line_id", "Actions")
     preview_email_ok = fields.Boolean("Email to preview", compute="_compute_buttons_ok")
     print_letter_ok = fields.Boolean("Letter to print", compute="_compute_buttons_ok")
@@ -67,6 +75,10 @@ class RelanceRunLine(models.Model):
             line.print_letter_ok = bool(codes & set(LETTER_CHANNELS)) and (
                 line.state == "done" or (line.state == "proposed" and "email" not in codes)
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create(self.env["relance.unallocated"]._line_values(vals_list))
 
     def write(self, vals):
         if vals.get("state") in ("excluded", "skipped"):

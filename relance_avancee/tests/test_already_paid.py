@@ -397,10 +397,10 @@ class TestUnallocated(RelanceCommon):
         )
         amounts = sorted([(currency, 1200.0), (self.foreign, 300.0)], key=lambda a: a[0].name)
         self.assertEqual(
-            histories[0]._unallocated_sentence(),
+            histories[0].unallocated_sentence,
             "We have received "
             + " + ".join(cur.format(amount) for cur, amount in amounts)
             + " from you that we have not yet allocated to your invoices; if it pays the "
             "invoices below, please disregard this reminder.",
         )
-        self.assertFalse(histories[1]._unallocated_sentence())
+        self.assertFalse(histories[1].unallocated_sentence)

@@ -51,6 +51,15 @@ class TestInvoicePdfs(RelanceCommon):
             ._store_invoice_pdfs(invoices)
         )
 
+    def _assert_one_page_each(self, invoices):
+        """Each invoice's PDF is one page holding its own invoice, not its neighbour's."""
+        for invoice in invoices:
+            pages = self._pages(invoice.invoice_pdf_report_id)
+            self.assertEqual(len(pages), 1)
+            self.assertIn(invoice.name, pages[0])
+            for other in invoices - invoice:
+                self.assertNotIn(other.name, pages[0])
+
     def _pages(self, attachment):
         reader = PdfFileReader(io.BytesIO(attachment.raw))
         return [" ".join(page.extract_text().split()) for page in reader.pages]
@@ -78,13 +87,7 @@ class TestInvoicePdfs(RelanceCommon):
         attachments = self._store(invoices)
         self.assertEqual(self.calls, 1)
         self.assertEqual(invoices.invoice_pdf_report_id, attachments)
-        for invoice in invoices:
-            pages = self._pages(invoice.invoice_pdf_report_id)
-            self.assertEqual(len(pages), 1)
-            # each PDF holds its own invoice, not its neighbour's
-            self.assertIn(invoice.name, pages[0])
-            for other in invoices - invoice:
-                self.assertNotIn(other.name, pages[0])
+        self._assert_one_page_each(invoices)
 
     def test_long_invoice_is_cut_right(self):
         short = self._relance_invoice(self.customer_b2b, 100.0, DUE)
@@ -248,12 +251,7 @@ class TestInvoicePdfs(RelanceCommon):
             self._store(invoices)
         self.assertEqual(len(started), 2, "one process per core")
         self.assertEqual(self.calls, 0, "not Odoo's blocking helper")
-        for invoice in invoices:
-            pages = self._pages(invoice.invoice_pdf_report_id)
-            self.assertEqual(len(pages), 1)
-            self.assertIn(invoice.name, pages[0])
-            for other in invoices - invoice:
-                self.assertNotIn(other.name, pages[0])
+        self._assert_one_page_each(invoices)
 
     def test_one_process_in_a_request(self):
         invoices = self._relance_invoice(self.customer_b2b, 100.0, DUE) | self._relance_invoice(

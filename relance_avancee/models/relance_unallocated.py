@@ -6,28 +6,17 @@ from odoo import api, fields, models
 UNALLOCATED_KINDS = ("statement", "payment", "credit_note")
 
 
-class RelanceRunLine(models.Model):
-    """Before a customer is reminded: the money received from it that is not yet allocated
-    to its invoices (a bank statement line not reconciled, a payment or a credit note left
-    open on its receivable account), so that nobody reminds an invoice already paid."""
+class RelanceUnallocated(models.AbstractModel):
+    """The money received from customers that is not yet allocated to their invoices (a
+    bank statement line not reconciled, a payment or a credit note left open on the
+    receivable account), so that nobody reminds an invoice already paid: a warning on the
+    proposed lines, a sentence in the reminders."""
 
-    _inherit = "relance.run.line"
-
-    unallocated_amount = fields.Monetary(
-        "Received, not allocated",
-        currency_field="currency_id",
-        readonly=True,
-        help="When the line was proposed: the bank statement lines, payments and credit "
-        "notes of the customer not yet reconciled, in company currency.",
-    )
-    unallocated_warning = fields.Char("Not allocated", readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        return super().create(self._with_unallocated_values(vals_list))
+    _name = "relance.unallocated"
+    _description = "Money received, not yet allocated"
 
     @api.model
-    def _with_unallocated_values(self, vals_list):
+    def _line_values(self, vals_list):
         """The proposed lines' values with the money their customer has not allocated,
         for all the lines with one query per kind."""
         vals_list = [dict(vals) for vals in vals_list]
@@ -43,18 +32,46 @@ class RelanceRunLine(models.Model):
             return vals_list
         runs = self.env["relance.run"].browse({vals["run_id"] for vals in todo})
         partners = self.env["res.partner"].browse({vals["partner_id"] for vals in todo})
-        unallocated = self._unallocated_amounts(runs.company_id, partners.commercial_partner_id)
+        unallocated = self._amounts(runs.company_id, partners.commercial_partner_id)
         for vals in todo:
             company = runs.browse(vals["run_id"]).company_id
             partner = partners.browse(vals["partner_id"]).commercial_partner_id
             found = unallocated.get((company, partner))
             if found:
                 vals["unallocated_amount"] = found["total"]
-                vals["unallocated_warning"] = self._unallocated_text(found["parts"])
+                vals["unallocated_warning"] = self._warning(found["parts"])
         return vals_list
 
     @api.model
-    def _unallocated_amounts(self, companies, partners, kinds=UNALLOCATED_KINDS):
+    def _sentences(self, histories):
+        """{action: the sentence of its reminder} for the actions whose customer sent money
+        not yet allocated (bank statement lines and payments; credit notes are not money
+        received), in the context's language, in one query per kind for them all."""
+        unallocated = self._amounts(
+            histories.company_id,
+            histories.partner_id.commercial_partner_id,
+            kinds=("statement", "payment"),
+        )
+        sentences = {}
+        for history in histories:
+            found = unallocated.get((history.company_id, history.partner_id.commercial_partner_id))
+            if not found:
+                continue
+            by_currency = defaultdict(float)
+            for _kind, currency, amount in found["parts"]:
+                by_currency[currency] += amount
+            sentences[history] = self.env._(
+                "We have received %(amount)s from you that we have not yet allocated to your "
+                "invoices; if it pays the invoices below, please disregard this reminder.",
+                amount=" + ".join(
+                    currency.format(amount)
+                    for currency, amount in sorted(by_currency.items(), key=lambda i: i[0].name)
+                ),
+            )
+        return sentences
+
+    @api.model
+    def _amounts(self, companies, partners, kinds=UNALLOCATED_KINDS):
         """{(company, commercial partner): {"total": amount in company currency,
         "parts": [(kind, currency, amount)]}}: what these customers sent these companies
         and nobody matched yet with invoices. One ``_read_group`` per kind, grouped by
@@ -131,7 +148,7 @@ class RelanceRunLine(models.Model):
         return dict(result)
 
     @api.model
-    def _unallocated_text(self, parts):
+    def _warning(self, parts):
         """ "Received and not yet allocated: 1,200.00 € (bank statement), 300.00 $
         (payment)"."""
         labels = {
