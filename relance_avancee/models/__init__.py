@@ -27,7 +27,6 @@ from . import relance_payment_plan
 from . import relance_payment_plan_installment
 from . import relance_dashboard
 from . import mail_activity
-from . import relance_history_discount
 from . import account_payment_term
 from . import account_move_dispute
 from . import relance_payment_declaration

@@ -28,7 +28,7 @@ class RelanceExecutorLetter(models.AbstractModel):
             .create(
                 [
                     {
-                        "name": history._letter_filename(),
+                        "name": self._filename(history),
                         "raw": pdfs[history.id],
                         "mimetype": "application/pdf",
                         "res_model": "res.partner",
@@ -45,6 +45,12 @@ class RelanceExecutorLetter(models.AbstractModel):
                 body=self.env._("%(document)s prepared.", document=history.display_name),
                 attachment_ids=attachment.ids,
             )
+
+    def _filename(self, history):
+        kind = (
+            self.env._("Formal notice") if history.channel == "notice" else self.env._("Reminder")
+        )
+        return f"{kind} - {history.partner_id.name} - {history.date}.pdf"
 
     def _to_do_text(self):
         return self.env._("Print and post the letter, then mark it as done.")

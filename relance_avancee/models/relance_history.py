@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 import pytz
-from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -143,6 +142,11 @@ class RelanceHistory(models.Model):
         for history in self:
             history.unallocated_sentence = sentences.get(history, False)
 
+    def _bank_sentence(self):
+        """How to pay this action's invoices by transfer (``res.company``)."""
+        self.ensure_one()
+        return self.company_id._relance_bank_transfer_sentence(self.line_ids.move_id)
+
     @api.depends("line_ids")
     def _compute_invoice_table_html(self):
         qweb = self.env["ir.qweb"]
@@ -152,35 +156,10 @@ class RelanceHistory(models.Model):
                 "relance_avancee.relance_invoice_table",
                 {
                     "history": history,
-                    "bank_sentence": history.with_context(lang=lang)._bank_transfer_sentence(),
+                    "bank_sentence": history.with_context(lang=lang)._bank_sentence(),
                     "unallocated_sentence": history.with_context(lang=lang).unallocated_sentence,
                 },
             )
-
-    def _bank_transfer_sentence(self):
-        """How to pay by transfer, as one translatable sentence: the bank account of the
-        invoices, else the company's."""
-        self.ensure_one()
-        company = self.company_id
-        bank = self.line_ids.move_id.partner_bank_id[:1] or company.partner_id.bank_ids[:1]
-        if not bank:
-            return False
-        values = {
-            "holder": bank.acc_holder_name or company.name,
-            "iban": Markup("<strong>%s</strong>") % bank.acc_number,
-            "bic": Markup("<strong>%s</strong>") % (bank.bank_bic or ""),
-        }
-        if bank.bank_bic:
-            text = self.env._(
-                "Payment by bank transfer to %(holder)s: IBAN %(iban)s, BIC %(bic)s, "
-                "quoting the invoice numbers."
-            )
-        else:
-            text = self.env._(
-                "Payment by bank transfer to %(holder)s: IBAN %(iban)s, quoting the invoice "
-                "numbers."
-            )
-        return Markup(escape(text)) % values
 
     # ------------------------------------------------------------------------------------
     # Amounts as the customer reads them: in each invoice's currency, totalled per currency
@@ -336,32 +315,40 @@ class RelanceHistory(models.Model):
     # Letters and formal notices (relance_executor_letter.py renders them)
     # ------------------------------------------------------------------------------------
 
-    def _letter_filename(self):
-        self.ensure_one()
-        kind = self.env._("Formal notice") if self.channel == "notice" else self.env._("Reminder")
-        return f"{kind} - {self.partner_id.name} - {self.date}.pdf"
-
     def action_print_letter(self):
         self._execute()
         return self.env["relance.executor.letter"]._download(self)
 
-    def _post_customer_reply(self, message):
-        """The customer's reply to this reminder's email, on each of its invoices, their
-        credit controllers notified."""
+    def _early_discounts(self):
+        """{invoice: {"date", "amount", "amount_to_pay"}} of this action's invoices that
+        still grant their early-payment discount on the action's date: the last day to pay
+        with it, the discount and what is left to pay when paid by then, both in the invoice
+        currency. As in Odoo's payment registration, an invoice already partly paid no longer
+        has the discount."""
         self.ensure_one()
-        body = Markup("%s<br/>%s") % (
-            self.env._(
-                "Reply of %(author)s to the reminder %(reminder)s:",
-                author=message.author_id.name or message.email_from,
-                reminder=self.display_name,
-            ),
-            message.body,
-        )
-        for move in self.line_ids.move_id:
-            move.message_post(
-                body=body,
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-                partner_ids=move._relance_controller().partner_id.ids,
-                attachment_ids=message.attachment_ids.ids,
+        moves = self.line_ids.move_id.filtered(
+            lambda m: (
+                m.move_type in m._early_payment_discount_move_types()
+                and m.invoice_payment_term_id.early_discount
+                and m.payment_state == "not_paid"
             )
+        )
+        term_lines = moves.line_ids.filtered(
+            lambda line: (
+                line.display_type == "payment_term"
+                and line.discount_date
+                and line.discount_date >= self.date
+            )
+        )
+        discounts = {}
+        for move, lines in term_lines.grouped("move_id").items():
+            total = abs(sum(lines.mapped("amount_currency")))
+            to_pay = abs(sum(lines.mapped("discount_amount_currency")))
+            if move.currency_id.compare_amounts(total, to_pay) <= 0:
+                continue
+            discounts[move] = {
+                "date": min(lines.mapped("discount_date")),
+                "amount": move.currency_id.round(total - to_pay),
+                "amount_to_pay": to_pay,
+            }
+        return discounts

@@ -1,4 +1,4 @@
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -121,3 +121,28 @@ class ResCompany(models.Model):
             if cleaned != terms:
                 localized.invoice_terms = cleaned
         self.env["ir.config_parameter"].sudo().set_param("account.use_invoice_terms", True)
+
+    def _relance_bank_transfer_sentence(self, moves):
+        """How to pay by transfer, as one translatable sentence: the bank account of the
+        invoices, else the company's."""
+        self.ensure_one()
+        company = self
+        bank = moves.partner_bank_id[:1] or company.partner_id.bank_ids[:1]
+        if not bank:
+            return False
+        values = {
+            "holder": bank.acc_holder_name or company.name,
+            "iban": Markup("<strong>%s</strong>") % bank.acc_number,
+            "bic": Markup("<strong>%s</strong>") % (bank.bank_bic or ""),
+        }
+        if bank.bank_bic:
+            text = self.env._(
+                "Payment by bank transfer to %(holder)s: IBAN %(iban)s, BIC %(bic)s, "
+                "quoting the invoice numbers."
+            )
+        else:
+            text = self.env._(
+                "Payment by bank transfer to %(holder)s: IBAN %(iban)s, quoting the invoice "
+                "numbers."
+            )
+        return Markup(escape(text)) % values

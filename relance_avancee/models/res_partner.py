@@ -1,4 +1,5 @@
 import phonenumbers
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -292,5 +293,25 @@ class ResPartner(models.Model):
                 .search([("message_id", "=", message.parent_id.id)], limit=1)
             )
             if history:
-                history._post_customer_reply(message)
+                self._relance_post_customer_reply(history, message)
         return result
+
+    def _relance_post_customer_reply(self, history, message):
+        """The customer's reply to the email of ``history``, on each of its invoices, their
+        credit controllers notified."""
+        body = Markup("%s<br/>%s") % (
+            self.env._(
+                "Reply of %(author)s to the reminder %(reminder)s:",
+                author=message.author_id.name or message.email_from,
+                reminder=history.display_name,
+            ),
+            message.body,
+        )
+        for move in history.line_ids.move_id:
+            move.message_post(
+                body=body,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                partner_ids=move._relance_controller().partner_id.ids,
+                attachment_ids=message.attachment_ids.ids,
+            )
