@@ -233,50 +233,6 @@ class RelanceRunLine(models.Model):
     def _locked_message(self):
         return self.env._("Another run is executing these invoices: try again in a moment.")
 
-    def _check_preview(self, history):
-        """Before the composer sends ``history``: locks the invoices and checks that the
-        line is still to send with the invoices the preview showed. Returns
-        ``{line: invoices still due}`` for ``_record_preview_sent``."""
-        if len(self) != 1 or self.state != "proposed" or history.state != "todo":
-            raise UserError(
-                self.env._(
-                    "This reminder was executed or previewed again meanwhile: this email "
-                    "was not sent."
-                )
-            )
-        held, current_by_line = self._lock_current_invoices()
-        if not held:
-            raise UserError(self._locked_message())
-        if self not in current_by_line or not history.line_ids.move_id <= current_by_line[self]:
-            raise UserError(
-                self.env._(
-                    "The invoices of this reminder changed meanwhile (paid, paused or "
-                    "reminded): close this window and preview the reminder again."
-                )
-            )
-        return current_by_line
-
-    def _record_preview_sent(self, history, message, current_by_line):
-        """The composer posted ``message``: the email action records it (the subject, body
-        and recipients the accountant sent) and is done, the line is executed as
-        ``_execute`` does with its other actions."""
-        self.ensure_one()
-        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
-        contact = history.contact_id
-        if contact not in message.partner_ids:
-            contact = message.partner_ids[:1]
-        vals = {
-            "state": "done",
-            "message_id": message.id,
-            "mail_id": (mails.filtered(lambda m: contact in m.recipient_ids) or mails)[:1].id,
-            "contact_id": contact.id,
-        }
-        history.with_context(tracking_disable=True).write(vals)
-        self.env["relance.executor.email"]._log_on_invoices(history)
-        others = self.history_ids.filtered(lambda h: h.state == "todo") - history
-        self._finish_execution(current_by_line, others)
-        self.run_id._update_state()
-
     def _covers(self, move):
         """After locking: is this invoice still due for its own level, one this line's
         communication covers (its level or a lower one of the same policy)?"""

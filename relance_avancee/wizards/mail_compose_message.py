@@ -20,15 +20,58 @@ class MailComposeMessage(models.TransientModel):
             raise UserError(self.env._("Add the recipients of the reminder."))
         history = self.env["relance.history"].browse(history_id)
         line = history.run_line_id
-        current_by_line = line._check_preview(history)
+        current_by_line = self._relance_check_preview(line, history)
         # posted as the automatic execution creates its mail: with the rights of the
         # dunning, which the checks above granted (an accountant may not edit customers)
         mails, messages = super(MailComposeMessage, self.sudo())._action_send_mail(
             auto_commit=auto_commit
         )
         messages = messages.sudo(False)
-        line._record_preview_sent(history, messages[:1], current_by_line)
+        self._relance_record_sent(line, history, messages[:1], current_by_line)
         return mails, messages
+
+    def _relance_check_preview(self, line, history):
+        """Before the composer sends ``history``: locks the invoices and checks that the
+        line is still to send with the invoices the preview showed. Returns
+        ``{line: invoices still due}`` for ``_relance_record_sent``."""
+        if len(line) != 1 or line.state != "proposed" or history.state != "todo":
+            raise UserError(
+                self.env._(
+                    "This reminder was executed or previewed again meanwhile: this email "
+                    "was not sent."
+                )
+            )
+        held, current_by_line = line._lock_current_invoices()
+        if not held:
+            raise UserError(line._locked_message())
+        if line not in current_by_line or not history.line_ids.move_id <= current_by_line[line]:
+            raise UserError(
+                self.env._(
+                    "The invoices of this reminder changed meanwhile (paid, paused or "
+                    "reminded): close this window and preview the reminder again."
+                )
+            )
+        return current_by_line
+
+    def _relance_record_sent(self, line, history, message, current_by_line):
+        """The composer posted ``message``: the email action records it (the subject, body
+        and recipients the accountant sent) and is done, the line is executed as
+        ``_execute`` does with its other actions."""
+        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        contact = history.contact_id
+        if contact not in message.partner_ids:
+            contact = message.partner_ids[:1]
+        vals = {
+            "state": "done",
+            "message_id": message.id,
+            "mail_id": (mails.filtered(lambda m: contact in m.recipient_ids) or mails)[:1].id,
+            "contact_id": contact.id,
+        }
+        history.with_context(tracking_disable=True).write(vals)
+        self.env["relance.executor.email"]._log_on_invoices(history)
+        others = line.history_ids.filtered(lambda h: h.state == "todo") - history
+        line._finish_execution(current_by_line, others)
+        line.run_id._update_state()
 
     def _action_schedule_message(self):
         if self.env.context.get(PREVIEW_HISTORY_KEY):
