@@ -210,7 +210,7 @@ def main():
         print(f"  module install (whole -i)         {install_seconds:.1f} s")
     verdict = "met" if res["backfill"] < TARGET_BACKFILL_SECONDS else "MISSED"
     print(
-        f"  backfill (policy, level, state)   {res['backfill']:.2f} s "
+        f"  backfill (policy, prescription)  {res['backfill']:.2f} s "
         f"(target < {TARGET_BACKFILL_SECONDS:.0f} s: {verdict})"
     )
     print(f"  backfill again (idempotent)       {res['again']:.2f} s")

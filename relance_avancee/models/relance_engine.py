@@ -111,7 +111,6 @@ class RelanceEngine(models.AbstractModel):
                     "company_id",
                     "commercial_partner_id",
                     "relance_policy_id",
-                    "relance_next_level_id",
                     "invoice_date_due",
                     "amount_residual_signed",
                     "invoice_user_id",
@@ -121,6 +120,8 @@ class RelanceEngine(models.AbstractModel):
         )
         if not invoices:
             return []
+        # the positions of all the invoices in one query (not one per prefetch batch)
+        invoices._fields["relance_next_level_id"].compute_value(invoices)
         facts = {
             "balances": self._overdue_balances(
                 date, invoices.company_id, invoices.commercial_partner_id
@@ -128,8 +129,8 @@ class RelanceEngine(models.AbstractModel):
             "pending_calls": self._pending_calls(invoices),
             "contacts": self._recent_contacts(invoices, date),
         }
-        groups = defaultdict(lambda: self.env["account.move"])
-        skipped = defaultdict(lambda: self.env["account.move"])
+        groups = defaultdict(invoices.browse)  # at the run date, as the invoices
+        skipped = defaultdict(invoices.browse)
         for move in invoices:
             partner, policy, level = (
                 move.commercial_partner_id,
@@ -243,17 +244,25 @@ class RelanceEngine(models.AbstractModel):
         """Why this invoice is not reminded at ``level`` today, or False: the first reason
         of the customer, then of the invoice. ``facts``: what the proposal read for all the
         invoices at once (balances, calls not logged, recent contacts)."""
-        if partner.relance_excluded:
-            return self.env._(
-                "Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-"
-            )
-        return (
-            self._contact_cap_reason(partner, policy, facts, date)
-            or self._pending_call_reason(move, facts)
-            or self._balance_reason(
-                move, partner=partner, policy=policy, level=level, facts=facts, date=date
-            )
-        )
+        memo = facts.setdefault("memo", {})
+        key = (move.company_id, partner, policy)
+        if ("customer", key) not in memo:
+            memo["customer", key] = (
+                partner.relance_excluded
+                and self.env._(
+                    "Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-"
+                )
+            ) or self._contact_cap_reason(partner, policy, facts, date)
+        reason = memo["customer", key] or self._pending_call_reason(move, facts)
+        if reason:
+            return reason
+        if level.offset_days <= 0:  # pre-reminders depend on neither grace nor balance
+            return False
+        if (date - move.invoice_date_due).days < policy.grace_days:
+            return self.env._("In the grace period of %s days.", policy.grace_days)
+        if ("balance", key) not in memo:
+            memo["balance", key] = self._balance_reason(move.company_id, partner, policy, facts)
+        return memo["balance", key]
 
     @api.model
     def _pending_call_reason(self, move, facts):
@@ -266,14 +275,11 @@ class RelanceEngine(models.AbstractModel):
         )
 
     @api.model
-    def _balance_reason(self, move, *, partner, policy, level, facts, date):
-        """Grace period and overdue balance (pre-reminders do not depend on them)."""
-        if level.offset_days <= 0:
-            return False
-        if (date - move.invoice_date_due).days < policy.grace_days:
-            return self.env._("In the grace period of %s days.", policy.grace_days)
-        balance = facts["balances"].get((move.company_id, partner), 0.0)
-        currency = move.company_id.currency_id
+    def _balance_reason(self, company, partner, policy, facts):
+        """The customer's overdue balance, credit notes deducted, against the policy's
+        minimum."""
+        balance = facts["balances"].get((company, partner), 0.0)
+        currency = company.currency_id
         if currency.compare_amounts(balance, 0.0) <= 0:
             return self.env._("Credit notes and payments cover the overdue balance.")
         if currency.compare_amounts(balance, policy.min_amount) < 0:
