@@ -334,15 +334,6 @@ class AccountMove(models.Model):
                 for line in move.relance_history_line_ids
             )
 
-    def _relance_is_paused(self, today):
-        """A dispute, a running payment plan or a promise not yet due pause the reminders."""
-        self.ensure_one()
-        return bool(
-            self.relance_dispute
-            or self.relance_payment_plan_id
-            or (self.relance_pause_until and self.relance_pause_until >= today)
-        )
-
     @api.depends("relance_policy_id", "move_type", "state")
     def _compute_relance_warning(self):
         for move in self:
@@ -357,17 +348,6 @@ class AccountMove(models.Model):
                 )
             else:
                 move.relance_warning = False
-
-    def _relance_still_due_for(self, level):
-        """After locking: is this invoice still waiting for exactly this level?"""
-        self.ensure_one()
-        return (
-            self.state == "posted"
-            and self.payment_state in OPEN_PAYMENT_STATES
-            and not self._relance_is_paused(self._relance_today())
-            and not self.relance_handed_over
-            and self.relance_next_level_id == level
-        )
 
     def _compute_relance_reminder_count(self):
         counts = dict(

@@ -234,17 +234,16 @@ class RelanceRunLine(models.Model):
         return self.env._("Another run is executing these invoices: try again in a moment.")
 
     def _covers(self, move):
-        """After locking: is this invoice still due for its own level, one this line's
-        communication covers (its level or a lower one of the same policy)?"""
+        """After locking: is this invoice still to remind (its position at the run's date:
+        open, not paused nor handed over, its next date reached) for its own level, one this
+        line's communication covers (its level or a lower one of the same policy)?"""
         self.ensure_one()
         level = move.relance_next_level_id
         return (
-            level.policy_id == self.level_id.policy_id
+            move.relance_state == "to_remind"
+            and level.policy_id == self.level_id.policy_id
             and (level.sequence, level.offset_days)
             <= (self.level_id.sequence, self.level_id.offset_days)
-            and move.relance_next_date
-            and move.relance_next_date <= self.date
-            and move._relance_still_due_for(level)
         )
 
     def _set_invoices_level(self, current_by_line):
