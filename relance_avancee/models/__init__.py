@@ -1,3 +1,5 @@
+# first: account.move (imported early by the models that share its constants) inherits it
+from . import relance_legal_mixin
 from . import relance_channel
 from . import relance_policy
 from . import relance_level
@@ -28,5 +30,4 @@ from . import relance_payment_plan_installment
 from . import relance_dashboard
 from . import mail_activity
 from . import account_payment_term
-from . import account_move_dispute
 from . import relance_payment_declaration

@@ -1,10 +1,22 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..legal import prescription_date
-
 # an invoice still (partly) unpaid: what dunning may remind
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+# an invoice nothing is due on any more
+PAID_STATES = ("paid", "in_payment", "reversed")
+
+# the invoice's own stored fields the dunning position (sql/positions.sql) is computed from
+POSITION_INPUTS = (
+    "relance_policy_id",
+    "relance_level_id",
+    "relance_last_date",
+    "relance_escalate_date",
+    "relance_dispute",
+    "relance_pause_until",
+    "relance_payment_plan_id",
+    "relance_handed_over",
+)
 
 RELANCE_STATES = [
     ("not_due", "Not due"),
@@ -17,7 +29,8 @@ RELANCE_STATES = [
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "relance.legal.mixin"]
 
     relance_policy_id = fields.Many2one(
         "relance.policy",
@@ -136,60 +149,6 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
-    relance_interest_amount = fields.Monetary(
-        "Late-payment interest",
-        currency_field="company_currency_id",
-        compute="_compute_relance_legal_amounts",
-        help="B2B: penalties at the company's rate from the day after the due date. "
-        "B2C: legal interest from the formal notice only.",
-    )
-    relance_indemnity_amount = fields.Monetary(
-        "Recovery indemnity",
-        currency_field="company_currency_id",
-        compute="_compute_relance_legal_amounts",
-        help="Fixed 40 EUR per late invoice of a business customer (D441-5), not subject to VAT.",
-    )
-    relance_claimable_amount = fields.Monetary(
-        "Total claimable",
-        currency_field="company_currency_id",
-        compute="_compute_relance_legal_amounts",
-    )
-    relance_impact_amount = fields.Monetary(
-        "Revenue to make up",
-        currency_field="company_currency_id",
-        compute="_compute_relance_legal_amounts",
-        help="Sales needed to make up for the unpaid amount at the company's average margin.",
-    )
-    relance_penalty_move_id = fields.Many2one(
-        "account.move", "Penalty invoice", copy=False, readonly=True, index="btree_not_null"
-    )
-    relance_prescription_date = fields.Date(
-        "Prescription date",
-        compute="_compute_relance_prescription_date",
-        store=True,
-        help="5 years between merchants (Code de commerce L110-4), 2 years against a consumer "
-        "(Code de la consommation L218-2), from the delivery date, else the invoice date, or "
-        "from the last interruption.",
-    )
-    relance_interruption_date = fields.Date(
-        "Prescription interrupted on",
-        copy=False,
-        tracking=True,
-        help="An acknowledgment of debt, a court claim or an enforcement act restarts the "
-        "prescription period; reminders and formal notices do not.",
-    )
-    relance_prescription_alerted = fields.Integer(
-        "Prescription alert sent (days before)", copy=False, readonly=True
-    )
-    relance_interruption_type = fields.Selection(
-        [
-            ("acknowledgment", "Acknowledgment of debt"),
-            ("court_claim", "Court claim"),
-            ("enforcement", "Enforcement act"),
-        ],
-        "Interruption",
-        copy=False,
-    )
 
     @api.model
     def _relance_open_invoice_domain(self, companies):
@@ -207,11 +166,6 @@ class AccountMove(models.Model):
 
     def _relance_today(self):
         return self.env.context.get("relance_date") or fields.Date.context_today(self)
-
-    def _relance_is_candidate(self):
-        """Customer invoices (not credit notes) that may be reminded at all."""
-        self.ensure_one()
-        return self.move_type == "out_invoice" and self.state == "posted"
 
     @api.depends(
         "move_type",
@@ -241,13 +195,7 @@ class AccountMove(models.Model):
         "relance_policy_id.level_ids.sequence",
         "relance_policy_id.level_ids.offset_days",
         "relance_policy_id.level_ids.min_days_since_previous",
-        "relance_level_id",
-        "relance_last_date",
-        "relance_escalate_date",
-        "relance_dispute",
-        "relance_pause_until",
-        "relance_payment_plan_id",
-        "relance_handed_over",
+        *POSITION_INPUTS,
     )
     @api.depends_context("relance_date")
     def _compute_relance_position(self):
@@ -336,18 +284,13 @@ class AccountMove(models.Model):
 
     @api.depends("relance_policy_id", "move_type", "state")
     def _compute_relance_warning(self):
+        warning = self.env._(
+            "No dunning policy applies: create a policy for this customer type "
+            "in Invoicing > Configuration > Dunning."
+        )
         for move in self:
-            if (
-                move.move_type == "out_invoice"
-                and move.state == "posted"
-                and not move.relance_policy_id
-            ):
-                move.relance_warning = self.env._(
-                    "No dunning policy applies: create a policy for this customer type "
-                    "in Invoicing > Configuration > Dunning."
-                )
-            else:
-                move.relance_warning = False
+            invoice = move.move_type == "out_invoice" and move.state == "posted"
+            move.relance_warning = warning if invoice and not move.relance_policy_id else False
 
     def _compute_relance_reminder_count(self):
         counts = dict(
@@ -365,44 +308,8 @@ class AccountMove(models.Model):
         today = fields.Date.context_today(self)
         for move in self:
             due = move.invoice_date_due
-            open_ = move.payment_state not in ("paid", "in_payment", "reversed")
+            open_ = move.payment_state not in PAID_STATES
             move.relance_days_overdue = max((today - due).days, 0) if due and open_ else 0
-
-    # ------------------------------------------------------------------------------------
-    # French late-payment law: interest, indemnity, prescription
-    # ------------------------------------------------------------------------------------
-
-    @api.depends("amount_residual_signed", "invoice_date_due", "payment_state", "state")
-    @api.depends_context("relance_date")
-    def _compute_relance_legal_amounts(self):
-        amounts = self._relance_legal_amounts()
-        for move in self:
-            values = amounts.get(move.id, {})
-            move.relance_interest_amount = values.get("interest", 0.0)
-            move.relance_indemnity_amount = values.get("indemnity", 0.0)
-            move.relance_claimable_amount = values.get("total", 0.0)
-            move.relance_impact_amount = values.get("impact", 0.0)
-
-    def _relance_legal_amounts(self, date=None):
-        """French law for these invoices at the date (``relance.legal._amounts``)."""
-        return self.env["relance.legal"]._amounts(self, date or self._relance_today())
-
-    @api.depends(
-        "move_type",
-        "invoice_date",
-        "delivery_date",
-        "relance_interruption_date",
-        "commercial_partner_id.relance_policy_type",
-    )
-    def _compute_relance_prescription_date(self):
-        for move in self:
-            start = move.relance_interruption_date or move.delivery_date or move.invoice_date
-            if move.move_type != "out_invoice" or not start:
-                move.relance_prescription_date = False
-                continue
-            move.relance_prescription_date = prescription_date(
-                start, consumer=move.commercial_partner_id.relance_policy_type == "b2c"
-            )
 
     def _relance_controller(self):
         """Who follows the invoice's dunning: its customer's credit controller."""
@@ -411,18 +318,18 @@ class AccountMove(models.Model):
             policy=self.relance_policy_id, salesperson=self.invoice_user_id
         )
 
-    def write(self, vals):
-        if "relance_interruption_date" in vals:
-            vals = {**vals, "relance_prescription_alerted": 0}
-        return super().write(vals)
+    def _compute_payment_state(self):
+        """``payment_state`` is a stored compute, recomputed in batch whatever changes it (a
+        payment, a reconciliation, a credit note, a bank statement match): the one place that
+        sees every invoice becoming paid. The invoices in dispute that are now paid close
+        their open disputes once all of their invoices are."""
+        super()._compute_payment_state()
+        settled = self.filtered(lambda m: m.relance_dispute and m.payment_state in PAID_STATES)
+        if settled:
+            # the payer need not be a credit controller
+            settled.sudo().relance_dispute_ids._close_paid()
 
-    def action_relance_invoice_penalties(self):
-        return self.env["relance.legal"]._invoice_penalties(self)
-
-    # ------------------------------------------------------------------------------------
-    # Amicable settlements (see relance_dispute.py, relance_promise.py,
-    # relance_payment_plan.py)
-    # ------------------------------------------------------------------------------------
+    # amicable settlements: see relance_dispute.py, relance_promise.py, relance_payment_plan.py
 
     def _relance_light_write(self, vals):
         """Writes the module's own fields on invoices without the accounting machinery of
@@ -443,11 +350,13 @@ class AccountMove(models.Model):
             "views": [(False, "form")],
         }
 
-    # ------------------------------------------------------------------------------------
-    # Customer portal (controllers/portal.py checks the access, then calls these as sudo)
-    # ------------------------------------------------------------------------------------
+    # customer portal: controllers/portal.py checks the access, then calls these as sudo
 
     def _relance_portal_answerable(self):
         """An invoice the customer still has to pay: it may be contested or spread."""
         self.ensure_one()
-        return self._relance_is_candidate() and self.payment_state in OPEN_PAYMENT_STATES
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in OPEN_PAYMENT_STATES
+        )

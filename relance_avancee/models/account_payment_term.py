@@ -93,34 +93,3 @@ class AccountPaymentTerm(models.Model):
             percent=percent,
             days=self.discount_days,
         )
-
-
-class AccountMove(models.Model):
-    """The early-payment discount mention printed on each customer invoice (see
-    ``report/relance_invoice_report.xml``): it depends on the invoice's payment terms, so it
-    cannot be part of the company's default terms."""
-
-    _inherit = "account.move"
-
-    relance_early_discount_mention = fields.Char(
-        "Early payment discount mention",
-        compute="_compute_relance_early_discount_mention",
-        help="Printed on the invoice: the early-payment discount of its payment terms, or "
-        "that there is none (Code de commerce L441-9).",
-    )
-
-    @api.depends(
-        "move_type",
-        "invoice_payment_term_id.early_discount",
-        "invoice_payment_term_id.discount_percentage",
-        "invoice_payment_term_id.discount_days",
-        "invoice_payment_term_id.early_pay_discount_computation",
-    )
-    @api.depends_context("lang")
-    def _compute_relance_early_discount_mention(self):
-        for move in self:
-            move.relance_early_discount_mention = (
-                move.invoice_payment_term_id._relance_early_discount_mention()
-                if move.move_type == "out_invoice"
-                else False
-            )

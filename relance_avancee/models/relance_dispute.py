@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .account_move import PAID_STATES
+
 DISPUTE_REASONS = [
     ("amount", "Amount contested"),
     ("not_delivered", "Goods or service not delivered"),
@@ -14,7 +16,6 @@ DISPUTE_STATES = [
     ("rejected", "Rejected"),
     ("paid", "Closed: invoices paid"),
 ]
-PAID_STATES = ("paid", "in_payment", "reversed")
 
 
 class RelanceDispute(models.Model):

@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.mimetypes import guess_mimetype
 
+from .account_move import PAID_STATES
+
 DECLARATION_SOURCES = [("call", "Phone call"), ("portal", "Customer portal")]
 DECLARATION_STATES = [
     ("open", "To check"),
@@ -170,7 +172,7 @@ class RelancePaymentDeclaration(models.Model):
             moves = declaration.move_ids
             paid = declaration.amount_due - sum(moves.mapped("amount_residual_signed"))
             if currency.compare_amounts(paid, declaration.amount) >= 0 or all(
-                m.payment_state in ("paid", "in_payment", "reversed") for m in moves
+                m.payment_state in PAID_STATES for m in moves
             ):
                 reconciled |= declaration
             elif declaration.pause_until < date:

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.account_move import POSITION_INPUTS
 from ..models.relance_policy import POLICY_TYPES
 
 AGE_BUCKETS = [
@@ -46,14 +47,7 @@ class RelanceReceivableReport(models.Model):
         "account.move": [
             "company_id",
             "commercial_partner_id",
-            "relance_policy_id",
-            "relance_level_id",
-            "relance_last_date",
-            "relance_escalate_date",
-            "relance_dispute",
-            "relance_pause_until",
-            "relance_payment_plan_id",
-            "relance_handed_over",
+            *POSITION_INPUTS,
             "invoice_date",
             "invoice_date_due",
             "amount_residual_signed",
