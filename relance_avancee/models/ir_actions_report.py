@@ -24,6 +24,11 @@ LAYOUT_BLOCK = "//div[contains(concat(' ', normalize-space(@class), ' '), ' {} '
 ARTICLE = "{}-sibling::div[contains(concat(' ', normalize-space(@class), ' '), ' article ')][1]"
 
 
+class RenderError(UserError):
+    """wkhtmltopdf could not print a document of this module: the machine's trouble (a
+    missing binary, no memory, a killed process), not the document's; worth a retry."""
+
+
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
@@ -150,7 +155,7 @@ class IrActionsReport(models.Model):
                 if returncode == 1:  # printed, a resource missing: a warning, as Odoo does
                     _logger.warning("wkhtmltopdf: %s", message)
                 elif returncode:
-                    raise UserError(
+                    raise RenderError(
                         self.env._(
                             "Wkhtmltopdf failed (error code: %(error_code)s). "
                             "Message: %(message)s",

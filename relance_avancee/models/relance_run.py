@@ -40,6 +40,10 @@ class RelanceRun(models.Model):
     proposed_count = fields.Integer(compute="_compute_counts")
     done_count = fields.Integer(compute="_compute_counts")
     skipped_count = fields.Integer(compute="_compute_counts")
+    failed_count = fields.Integer(compute="_compute_counts")
+    progress = fields.Float(
+        compute="_compute_counts", help="Share of the customers executed (done, skipped, failed)."
+    )
     amount_total = fields.Monetary(compute="_compute_counts", currency_field="currency_id")
     validated_by_id = fields.Many2one("res.users", readonly=True)
 
@@ -65,6 +69,9 @@ class RelanceRun(models.Model):
             run.proposed_count = by_state.get("proposed", (0, 0))[0]
             run.done_count = by_state.get("done", (0, 0))[0]
             run.skipped_count = sum(by_state.get(s, (0, 0))[0] for s in ("skipped", "excluded"))
+            run.failed_count = by_state.get("failed", (0, 0))[0]
+            total = sum(count for count, _amount in by_state.values())
+            run.progress = 100.0 * (total - run.proposed_count) / total if total else 0.0
             run.amount_total = sum(by_state.get(s, (0, 0))[1] for s in ("proposed", "done"))
 
     # ------------------------------------------------------------------------------------
@@ -77,9 +84,10 @@ class RelanceRun(models.Model):
             if run.state != "draft":
                 raise UserError(self.env._("Only a draft run can be validated."))
         self.write({"state": "validated", "validated_by_id": self.env.uid})
-        self.line_ids.filtered(lambda line: line.state == "proposed")._execute(include_manual=True)
-        self._update_state()
         self.activity_ids.action_feedback(feedback=self.env._("Run validated."))
+        self._execute_lines(
+            self.line_ids.filtered(lambda line: line.state == "proposed"), include_manual=True
+        )
         return True
 
     def action_print_letters(self):
@@ -120,9 +128,9 @@ class RelanceRun(models.Model):
 
     @api.model
     def _cron_run_dunning(self):
-        """Daily: prepare each company's run, execute automatic policies, ask an
-        accountant to validate the rest. Idempotent: a second call the same day adds only
-        what became due meanwhile."""
+        """Daily: prepare each company's run, execute the automatic lines (of every company,
+        and those an earlier run left proposed), ask an accountant to validate the rest.
+        Idempotent: a second call the same day adds only what became due meanwhile."""
         # The daily run works for every company, whatever the companies of the cron's user.
         engine = self.env["relance.engine"].sudo()
         today = fields.Date.context_today(self)
@@ -132,31 +140,40 @@ class RelanceRun(models.Model):
         engine.env["relance.payment.plan"]._cron_check(today)
         engine.env["relance.payment.declaration"]._cron_check(today)
         engine.env["relance.legal"]._prescription_alerts(today, companies)
+        runs = self.browse()
         for company in companies:
-            run = engine.with_company(company)._prepare_run(today, company)
-            if not run:
-                continue
-            auto_lines = run.line_ids.filtered(
-                lambda line: (
-                    line.state == "proposed"
-                    and line.level_id.policy_id.mode == "auto"
-                    and not line.level_id.manual
-                )
-            )
-            run._execute_in_batches(auto_lines)
-            run._update_state()
-            if run.state == "draft":
-                run._notify_controllers()
+            runs |= engine.with_company(company)._prepare_run(today, company)
+        automatic = engine.env["relance.run.line"].search(
+            [
+                ("state", "=", "proposed"),
+                ("run_id.state", "=", "draft"),
+                ("date", "<=", today),
+                ("policy_id.mode", "=", "auto"),
+                ("level_id.manual", "=", False),
+            ],
+            order="company_id, id",
+        )
+        automatic.run_id._execute_lines(automatic)
+        for run in runs.filtered(lambda r: r.state == "draft"):
+            run._notify_controllers()
 
-    def _execute_in_batches(self, lines):
-        """Executes lines by batches; in a cron each batch is committed with the progress API,
-        so that a crash resumes where it stopped without redoing anything."""
-        self.ensure_one()
+    def _execute_lines(self, lines, include_manual=False):
+        """Executes these lines of these runs, now, then closes the runs that have nothing
+        left to execute. ``relance_avancee_queue_job`` makes background jobs of them."""
+        self._execute_in_batches(lines, include_manual)
+        self._update_state()
+
+    def _execute_in_batches(self, lines, include_manual=False):
+        """Executes lines by batches of customers, each batch with its company; in a cron
+        each batch is committed with the progress API, the remaining count over all the
+        companies, so that a crash or the end of the time budget resumes where it stopped
+        without redoing anything."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         remaining = lines
         while remaining:
             batch, remaining = remaining[:EXECUTE_BATCH], remaining[EXECUTE_BATCH:]
-            batch._execute()
+            for company, company_lines in batch.grouped("company_id").items():
+                company_lines.with_company(company)._execute(include_manual=include_manual)
             if in_cron:
                 time_left = self.env["ir.cron"]._commit_progress(
                     len(batch), remaining=len(remaining)
@@ -164,10 +181,21 @@ class RelanceRun(models.Model):
                 if time_left <= 0:
                     break
 
+    def _lines_to_validate(self):
+        """The proposed lines that wait for an accountant (not executed automatically)."""
+        return self.line_ids.filtered(
+            lambda line: (
+                line.state == "proposed"
+                and (line.level_id.policy_id.mode != "auto" or line.level_id.manual)
+            )
+        )
+
     def _notify_controllers(self):
         """One activity per credit controller with customers waiting for validation."""
         self.ensure_one()
-        proposed = self.line_ids.filtered(lambda line: line.state == "proposed")
+        proposed = self._lines_to_validate()
+        if not proposed:
+            return
         users = proposed.mapped("user_id") or self.env.user
         already = self.activity_ids.mapped("user_id")
         for user in users - already:

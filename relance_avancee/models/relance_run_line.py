@@ -1,11 +1,14 @@
 import logging
 from collections import defaultdict
 
+from psycopg2 import OperationalError
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL
+
+from .ir_actions_report import RenderError
 
 _logger = logging.getLogger(__name__)
 
@@ -116,31 +119,10 @@ class RelanceRunLine(models.Model):
         self.run_id._update_state()
 
     def action_preview_email(self):
-        """Opens Odoo's composer on the customer with the mail that executing this line
-        would send (subject and body rendered by the level's template, the dunning contact
-        and the copies as recipients, the PDFs attached). Its email action is created now,
-        to do; the accountant's Send executes the line (see ``mail.compose.message``),
-        closing the composer sends nothing (the action is cancelled at the next preview or
-        execution)."""
+        """Opens Odoo's composer with the mail that executing this line would send (see
+        ``mail.compose.message._relance_preview_line``)."""
         self.ensure_one()
-        if not self.preview_email_ok:
-            raise UserError(self.env._("Only a proposed reminder by email can be previewed."))
-        if not self.level_id.mail_template_id:
-            raise UserError(self.env._("The level has no email template."))
-        contact = self.partner_id.relance_contact_id or self.partner_id
-        if not email_normalize(contact.email or ""):
-            raise UserError(self.env._("The customer has no valid email address."))
-        held, current_by_line = self._lock_current_invoices()
-        if not held:
-            raise UserError(self._locked_message())
-        if self not in current_by_line:
-            raise UserError(self.env._("Already reminded, paid or paused meanwhile."))
-        self._cancel_previews()
-        histories = self._create_histories(current_by_line)
-        email = histories.filtered(lambda h: h.channel == "email")
-        if not email:
-            raise UserError(self.env._("Already reminded, paid or paused meanwhile."))
-        return self.env["mail.compose.message"]._relance_preview_action(email)
+        return self.env["mail.compose.message"]._relance_preview_line(self)
 
     def action_print_letter(self):
         """Downloads the letters of this line (generated when missing); a proposed line is
@@ -173,18 +155,63 @@ class RelanceRunLine(models.Model):
         """Executes proposed lines: one action per channel of the level, with all the line's
         invoices. Safe when two runs overlap: the invoices are locked (SKIP LOCKED: another
         run is on them), re-checked after the lock, and the history's unique index has the
-        last word. The actions a preview left unsent are cancelled first."""
+        last word. All the lines together first; when that fails, each in its own savepoint:
+        one customer's bad data (a template error, a letter not printed) fails its line, with
+        the reason, and no other; the next run proposes its invoices again. A database
+        conflict is no customer's fault: it propagates (``_errors_to_retry``)."""
         lines = self.filtered(lambda line: line.state == "proposed")
         if not include_manual:
             lines = lines.filtered(lambda line: not line.level_id.manual)
         if not lines:
             return
-        held, current_by_line = lines._lock_current_invoices()
+        retried = lines._errors_to_retry()
+        try:
+            with self.env.cr.savepoint():
+                lines._execute_together()
+            return
+        except retried:
+            raise
+        except Exception as error:  # any error of a channel: isolated below
+            if len(lines) == 1:
+                lines._record_failure(error)
+                return
+            _logger.info("Dunning lines %s failed together (%s): line by line", lines.ids, error)
+        for line in lines:
+            try:
+                with self.env.cr.savepoint():
+                    line._execute_together()
+            except retried:
+                raise
+            except Exception as error:
+                line._record_failure(error)
+
+    def _errors_to_retry(self):
+        """The errors for which the whole batch is retried rather than a customer failed: a
+        database conflict; in a background job (``relance_retry_render_errors`` in the
+        context), a wkhtmltopdf failure too."""
+        if self.env.context.get("relance_retry_render_errors"):
+            return (OperationalError, RenderError)
+        return (OperationalError,)
+
+    def _execute_together(self):
+        held, current_by_line = self._lock_current_invoices()
         held._cancel_previews()
-        started = lines.browse([line.id for line in current_by_line])
+        started = self.browse([line.id for line in current_by_line])
         histories = started._create_histories(current_by_line)
         started = started.filtered(lambda line: line.state == "proposed")
         started._finish_execution(current_by_line, histories)
+
+    def _record_failure(self, error):
+        """This line could not be executed (rolled back): failed, with the reason; its
+        invoices stay where they were, to be proposed by the next run."""
+        _logger.warning("Dunning line %s (%s) failed: %s", self.id, self.partner_id.name, error)
+        message = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        self.write(
+            {
+                "state": "failed",
+                "reason": self.env._("Not executed: %(error)s", error=message)[:500],
+            }
+        )
 
     def _lock_current_invoices(self):
         """Locks the invoices of these lines and returns ``(held, {line: invoices still
@@ -229,9 +256,6 @@ class RelanceRunLine(models.Model):
     # ------------------------------------------------------------------------------------
     # Preview: the email action sent from Odoo's composer
     # ------------------------------------------------------------------------------------
-
-    def _locked_message(self):
-        return self.env._("Another run is executing these invoices: try again in a moment.")
 
     def _covers(self, move):
         """After locking: is this invoice still to remind (its position at the run's date:
@@ -310,25 +334,13 @@ class RelanceRunLine(models.Model):
                 line.write({"state": "skipped", "reason": self.env._("Executed by another run.")})
         return histories
 
-    def _channels(self):
-        """The level's channels, the customer's preferred channel replacing its email and
-        SMS (each channel once)."""
-        self.ensure_one()
-        channels = self.level_id.channel_ids
-        preference = self.partner_id.relance_channel_preference
-        written = channels.filtered(lambda c: c.code in ("email", "sms"))
-        if not (preference and written):
-            return channels
-        preferred = self.env["relance.channel"].search([("code", "=", preference)], limit=1)
-        return (channels - written) | preferred
-
     def _history_values(self, moves, taken):
         """Values of this line's actions: one per channel of its level, for the invoices
         that have not had it yet, each recorded at its own level."""
         self.ensure_one()
         history_model = self.env["relance.history"]
         vals_list = []
-        for channel in self._channels():
+        for channel in self.partner_id._relance_channels(self.level_id):
             channel_moves = moves.filtered(
                 lambda m, c=channel: (m.relance_next_level_id.id, c.code, m.id) not in taken
             )

@@ -315,3 +315,16 @@ class ResPartner(models.Model):
                 partner_ids=move._relance_controller().partner_id.ids,
                 attachment_ids=message.attachment_ids.ids,
             )
+
+    def _relance_channels(self, level):
+        """The channels of this customer's action at this level: the level's, the customer's
+        preferred channel replacing its email and SMS (each channel once)."""
+        self.ensure_one()
+        channels = level.channel_ids
+        written = channels.filtered(lambda c: c.code in ("email", "sms"))
+        if not (self.relance_channel_preference and written):
+            return channels
+        preferred = self.env["relance.channel"].search(
+            [("code", "=", self.relance_channel_preference)], limit=1
+        )
+        return (channels - written) | preferred

@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import email_normalize
 
 # the context key of the composer opened by "Preview and send": the email action it sends
 PREVIEW_HISTORY_KEY = "relance_preview_history_id"
@@ -43,7 +44,7 @@ class MailComposeMessage(models.TransientModel):
             )
         held, current_by_line = line._lock_current_invoices()
         if not held:
-            raise UserError(line._locked_message())
+            raise UserError(self._relance_locked_message())
         if line not in current_by_line or not history.line_ids.move_id <= current_by_line[line]:
             raise UserError(
                 self.env._(
@@ -79,6 +80,36 @@ class MailComposeMessage(models.TransientModel):
                 self.env._("A reminder is sent now: it cannot be scheduled from its preview.")
             )
         return super()._action_schedule_message()
+
+    @api.model
+    def _relance_preview_line(self, line):
+        """Opens Odoo's composer on the customer with the mail that executing this line
+        would send (subject and body rendered by the level's template, the dunning contact
+        and the copies as recipients, the PDFs attached). Its email action is created now,
+        to do; the accountant's Send executes the line (``_action_send_mail``),
+        closing the composer sends nothing (the action is cancelled at the next preview or
+        execution)."""
+        if not line.preview_email_ok:
+            raise UserError(self.env._("Only a proposed reminder by email can be previewed."))
+        if not line.level_id.mail_template_id:
+            raise UserError(self.env._("The level has no email template."))
+        contact = line.partner_id.relance_contact_id or line.partner_id
+        if not email_normalize(contact.email or ""):
+            raise UserError(self.env._("The customer has no valid email address."))
+        held, current_by_line = line._lock_current_invoices()
+        if not held:
+            raise UserError(self._relance_locked_message())
+        if line not in current_by_line:
+            raise UserError(self.env._("Already reminded, paid or paused meanwhile."))
+        line._cancel_previews()
+        histories = line._create_histories(current_by_line)
+        email = histories.filtered(lambda h: h.channel == "email")
+        if not email:
+            raise UserError(self.env._("Already reminded, paid or paused meanwhile."))
+        return self._relance_preview_action(email)
+
+    def _relance_locked_message(self):
+        return self.env._("Another run is executing these invoices: try again in a moment.")
 
     @api.model
     def _relance_preview_action(self, history):
