@@ -1,9 +1,11 @@
-"""Builds relance_avancee/README.rst from the readme/ fragments (OCA layout)."""
+"""Builds each module's README.rst from its readme/ fragments (OCA layout):
+relance_avancee and relance_avancee_queue_job."""
 
 import pathlib
 import re
 
-MODULE = pathlib.Path(__file__).resolve().parent.parent / "relance_avancee"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MODULES = [ROOT / "relance_avancee", ROOT / "relance_avancee_queue_job"]
 SECTIONS = [
     ("DESCRIPTION", None),
     ("CONFIGURE", "Configuration"),
@@ -20,8 +22,8 @@ def md_to_rst(text):
     return re.sub(r"(?m)^!\[([^\]]*)\]\(([^)]+)\)$", r".. image:: \2\n   :alt: \1", text)
 
 
-def build():
-    manifest = eval((MODULE / "__manifest__.py").read_text())  # noqa: S307 - our own file
+def build(module):
+    manifest = eval((module / "__manifest__.py").read_text())  # noqa: S307 - our own file
     title = manifest["name"]
     out = ["=" * len(title), title, "=" * len(title), ""]
     license_badge = manifest["license"].replace("-", "--")
@@ -33,14 +35,15 @@ def build():
         "",
     ]
     for name, heading in SECTIONS:
-        path = MODULE / "readme" / f"{name}.md"
+        path = module / "readme" / f"{name}.md"
         if not path.exists():
             continue
         if heading:
             out += [heading, "=" * len(heading), ""]
         out += [md_to_rst(path.read_text()).rstrip(), ""]
-    (MODULE / "README.rst").write_text("\n".join(out))
+    (module / "README.rst").write_text("\n".join(out))
 
 
 if __name__ == "__main__":
-    build()
+    for module in MODULES:
+        build(module)

@@ -8,5 +8,5 @@ if [ $# -gt 0 ] && [[ "$1" != -* ]]; then
 else
     set -- -c "$ROOT/odoo.conf" "$@"
 fi
-exec "$ROOT/.venv/bin/python" -W ignore::DeprecationWarning -c \
-    'import sys, odoo.cli; sys.argv[0] = "odoo"; odoo.cli.main()' "$@"
+PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}" \
+    exec "$ROOT/.venv/bin/python" "$ROOT/scripts/odoo-bin" "$@"

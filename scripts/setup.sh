@@ -133,6 +133,8 @@ fi
 # --- 4. System tools: wkhtmltopdf (PDF letters), chromium (browser tours) -----------------------
 command -v wkhtmltopdf >/dev/null || apt_install wkhtmltopdf
 command -v chromium >/dev/null || apt_install chromium
+# the demo's reverse proxy: Odoo with workers serves its websocket on another port
+[ -x /usr/sbin/nginx ] || apt_install nginx
 apt_install fonts-dejavu-core >/dev/null 2>&1 || true
 
 # --- 5. prettier for the XML and JavaScript (pre-commit), pinned by package-lock.json ----------

@@ -49,6 +49,34 @@ num() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' || echo 0; }
 passed=$(( $(num passed) + law_passed )); failed=$(( $(num failed) + $(num error) + $(num errors) + ${law_failed:-0} ))
 skipped=$(num skipped)
 
+# The background execution on OCA queue_job: its own database (the module changes how runs
+# execute), its tests, then the crash test (a real server with workers, killed mid-run).
+QDB="${DB}_queue_job"
+echo "[test] relance_avancee_queue_job: database $QDB with queue_job (log: $LOGS/install_queue_job.log)"
+dropdb -h "${PGHOST:-127.0.0.1}" --if-exists "$QDB" 2>/dev/null
+"$ODOO" -d "$QDB" -i relance_avancee_queue_job --stop-after-init --log-level=warn \
+    >"$LOGS/install_queue_job.log" 2>&1
+if [ $? -ne 0 ] || grep -q " ERROR \| CRITICAL " "$LOGS/install_queue_job.log"; then
+    grep -A20 " ERROR \| CRITICAL " "$LOGS/install_queue_job.log" | head -40
+    echo "[test] relance_avancee_queue_job does not install"; failed=$((failed + 1))
+else
+    # shellcheck disable=SC2086
+    "$ROOT/.venv/bin/pytest" -p no:cacheprovider --odoo-config="$ROOT/odoo.conf" \
+        --odoo-database="$QDB" relance_avancee_queue_job/tests ${PYTEST_ARGS:-} 2>&1 |
+        tee "$LOGS/pytest_queue_job.log"
+    q_rc=${PIPESTATUS[0]}
+    summary=$(grep -E '^=+ .* in [0-9.]+s' "$LOGS/pytest_queue_job.log" | tail -n1)
+    passed=$((passed + $(num passed))); failed=$((failed + $(num failed) + $(num error) + $(num errors)))
+    skipped=$((skipped + $(num skipped)))
+    [ "$q_rc" -eq 0 ] || [ "$(num failed)" -gt 0 ] || failed=$((failed + 1))
+    echo "[test] crash test: a server with 2 workers killed (SIGKILL) mid-run, restarted (log: $LOGS/crash.log)"
+    if "$ROOT/.venv/bin/python" "$ROOT/scripts/crash_test.py" --db "$QDB" >"$LOGS/crash.log" 2>&1; then
+        passed=$((passed + 1)); tail -n 5 "$LOGS/crash.log"
+    else
+        failed=$((failed + 1)); tail -n 30 "$LOGS/crash.log"
+    fi
+fi
+
 if [ -z "${SKIP_TOURS:-}" ]; then
     port=$("$ROOT/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     echo "[test] Odoo runner: HttpCase browser tours in Chromium (port $port, log: $LOGS/tours.log)"

@@ -40,7 +40,7 @@ class RelanceRun(models.Model):
     proposed_count = fields.Integer(compute="_compute_counts")
     done_count = fields.Integer(compute="_compute_counts")
     skipped_count = fields.Integer(compute="_compute_counts")
-    failed_count = fields.Integer(compute="_compute_counts")
+    failed_count = fields.Integer("Failed", compute="_compute_counts")
     progress = fields.Float(
         compute="_compute_counts", help="Share of the customers executed (done, skipped, failed)."
     )
