@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..legal import late_interest
 
@@ -17,7 +18,8 @@ class RelanceLegal(models.AbstractModel):
     _description = "French late-payment law for dunning"
 
     def _amounts(self, moves, date):
-        """{invoice id: {"principal", "interest", "indemnity", "total", "impact", "warning"}}
+        """{invoice id: {"principal", "interest", "indemnity", "total", "impact", "warning",
+        "missing_rate"}}
         at the date, in company currency, for many invoices with two queries (the rates and
         the formal notices' dates). B2B: penalties from the day after the due date at the
         company's rate (ECB rate of 1 January / 1 July + 10 points, or the contractual rate),
@@ -36,7 +38,7 @@ class RelanceLegal(models.AbstractModel):
             company = move.company_id
             principal = move.amount_residual_signed
             values = {"principal": principal, "interest": 0.0, "indemnity": 0.0}
-            values["warning"] = False
+            values["warning"] = values["missing_rate"] = False
             late = move.invoice_date_due and move.invoice_date_due < date and principal > 0
             if late and move.commercial_partner_id.relance_policy_type == "b2c":
                 start = notices.get(move.id)
@@ -45,7 +47,7 @@ class RelanceLegal(models.AbstractModel):
                     def rate_for(half_year):
                         return rate_model._rate_at(table, "legal_professional", half_year)
 
-                    values["interest"], values["warning"] = self._interest(
+                    values["interest"], values["missing_rate"] = self._interest(
                         move, principal, start, date, rate_for, settled[move.id]
                     )
             elif late:
@@ -56,13 +58,14 @@ class RelanceLegal(models.AbstractModel):
                     ecb = rate_model._rate_at(table, "ecb", half_year)
                     return None if ecb is None else ecb + 10.0
 
-                values["interest"], values["warning"] = self._interest(
+                values["interest"], values["missing_rate"] = self._interest(
                     move, principal, move.invoice_date_due, date, rate_for, settled[move.id]
                 )
                 if company.relance_claim_indemnity:
                     values["indemnity"] = eur._convert(
                         company.relance_indemnity_amount, company.currency_id, company, date
                     )
+            values["warning"] = self._missing_rate_warning(values["missing_rate"])
             values["total"] = principal + values["interest"] + values["indemnity"]
             margin = company.relance_margin_rate
             values["impact"] = principal / (margin / 100.0) if margin > 0 and principal > 0 else 0
@@ -71,16 +74,21 @@ class RelanceLegal(models.AbstractModel):
 
     def _interest(self, move, principal, start, end, rate_for, settlements=()):
         """Interest for the days after ``start`` up to ``end`` (``legal.late_interest``),
-        in company currency: (amount, warning). A half-year without a rate gives no figure
-        rather than a wrong one, and says which rate to enter."""
+        in company currency: (amount, False), or (0.0, the first half-year without a rate):
+        no figure rather than a wrong one."""
         total, missing = late_interest(principal, start, end, rate_for, settlements)
         if missing:
-            return 0.0, self.env._(
-                "No reference rate entered for the half-year starting %(date)s: "
-                "add it in Invoicing > Configuration > Dunning > Interest rates.",
-                date=missing,
-            )
+            return 0.0, missing
         return move.company_id.currency_id.round(total), False
+
+    def _missing_rate_warning(self, half_year):
+        if not half_year:
+            return False
+        return self.env._(
+            "Late-payment interest not computed: no reference rate entered for the half-year "
+            "starting %(date)s (Invoicing > Configuration > Dunning > Interest rates).",
+            date=format_date(self.env, half_year),
+        )
 
     def _settlements(self, moves):
         """{invoice id: [(date, amount in company currency)]}: the payments and credit

@@ -34,6 +34,9 @@ class RelanceLegalMixin(models.AbstractModel):
         currency_field="company_currency_id",
         compute="_compute_relance_legal_amounts",
     )
+    relance_legal_warning = fields.Char(
+        "Interest warning", compute="_compute_relance_legal_amounts"
+    )
     relance_impact_amount = fields.Monetary(
         "Revenue to make up",
         currency_field="company_currency_id",
@@ -88,6 +91,7 @@ class RelanceLegalMixin(models.AbstractModel):
             move.relance_indemnity_amount = values.get("indemnity", 0.0)
             move.relance_claimable_amount = values.get("total", 0.0)
             move.relance_impact_amount = values.get("impact", 0.0)
+            move.relance_legal_warning = values.get("warning", False)
 
     def _relance_legal_amounts(self, date=None):
         """French law for these invoices at the date (``relance.legal._amounts``)."""

@@ -2,6 +2,8 @@ from bisect import bisect_right
 
 from odoo import api, fields, models
 
+from ..legal import half_year_start
+
 RATE_TYPES = [
     ("ecb", "ECB main refinancing rate"),
     ("legal_professional", "Legal interest rate, professional creditor"),
@@ -45,8 +47,15 @@ class RelanceRate(models.Model):
         return table
 
     @api.model
-    def _rate_at(self, table, rate_type, date):
-        """The rate of that type in force on that date (None when none was entered yet)."""
+    def _rate_at(self, table, rate_type, date, latest=False):
+        """The rate of that type in force on that date, None when it was not entered: the
+        ECB rate of its last change on or before the date; a legal rate, the one of the
+        date's own half-year (each half-year has its own, published for it), or with
+        ``latest`` the last one published before."""
         dates, rates = table[rate_type]
         index = bisect_right(dates, date)
-        return rates[index - 1] if index else None
+        if not index:
+            return None
+        if rate_type != "ecb" and not latest and dates[index - 1] < half_year_start(date):
+            return None
+        return rates[index - 1]

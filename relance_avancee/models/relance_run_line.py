@@ -59,6 +59,7 @@ class RelanceRunLine(models.Model):
         "notes of the customer not yet reconciled, in company currency.",
     )
     unallocated_warning = fields.Char("Not allocated", readonly=True)
+    legal_warning = fields.Char("Interest warning", compute="_compute_legal_warning")
     history_ids = fields.One2many("relance.history", "run_line_id", "Actions")
     preview_email_ok = fields.Boolean("Email to preview", compute="_compute_buttons_ok")
     print_letter_ok = fields.Boolean("Letter to print", compute="_compute_buttons_ok")
@@ -78,6 +79,15 @@ class RelanceRunLine(models.Model):
             line.print_letter_ok = bool(codes & set(LETTER_CHANNELS)) and (
                 line.state == "done" or (line.state == "proposed" and "email" not in codes)
             )
+
+    @api.depends("move_ids", "date")
+    def _compute_legal_warning(self):
+        """An invoice whose interest cannot be computed (a rate missing) at the line's date."""
+        for date, lines in self.grouped("date").items():
+            amounts = self.env["relance.legal"]._amounts(lines.move_ids, date) if date else {}
+            for line in lines:
+                warnings = {amounts.get(m.id, {}).get("warning") for m in line.move_ids}
+                line.legal_warning = "; ".join(sorted(filter(None, warnings))) or False
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -64,7 +64,7 @@ class ResCompany(models.Model):
         table = rate_model._rate_table()
         today = fields.Date.context_today(self)
         for company in self.filtered(lambda c: c.relance_penalty_mode == "contract"):
-            legal = rate_model._rate_at(table, "legal_professional", today) or 0.0
+            legal = rate_model._rate_at(table, "legal_professional", today, latest=True) or 0.0
             if company.relance_penalty_rate < 3 * legal:
                 raise ValidationError(
                     self.env._(

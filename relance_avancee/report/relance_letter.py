@@ -28,6 +28,12 @@ class ReportRelanceLetter(models.AbstractModel):
             return {}
         return history.line_ids.move_id._relance_legal_amounts(history.date)
 
+    @api.model
+    def _missing_rate(self, legal):
+        """The first half-year whose interest the letter cannot claim (its rate was not
+        entered), False when none: said on the letter rather than a silent zero."""
+        return min(filter(None, (v.get("missing_rate") for v in legal.values())), default=False)
+
     def _rows(self, history, legal):
         """The letter's rows, amounts in the invoice's currency: the interest and the
         indemnity, computed in company currency as the law says, converted at the action's

@@ -77,6 +77,66 @@ class TestLegal(RelanceCommon):
         self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 30.39)
         self.assertEqual(self._amounts(invoice, date(2026, 2, 28))["indemnity"], 0.0)
 
+    def _notice(self, partner, invoice, when):
+        level = self.policy_b2c.level_ids.filtered(lambda lv: lv.offset_days == 45)
+        return self.env["relance.history"].create(
+            {
+                "date": when,
+                "company_id": self.company.id,
+                "partner_id": partner.id,
+                "level_id": level.id,
+                "channel_id": self.env.ref("relance_avancee.channel_notice").id,
+                "state": "done",
+                "line_ids": [
+                    Command.create(
+                        {"move_id": invoice.id, "amount_residual": invoice.amount_residual}
+                    )
+                ],
+            }
+        )
+
+    def test_a_half_year_without_its_legal_rate_warns_instead_of_reusing_the_last(self):
+        """The shipped legal rates stop at H1 2026: a B2C claim in H2 2026 has no figure
+        (it used to take H1's rate silently) and says so on the invoice and the run line."""
+        invoice = self._relance_invoice(self.customer_b2c, 7300.0, date(2026, 5, 1))
+        self._notice(self.customer_b2c, invoice, date(2026, 6, 1))
+        # June is H1 2026: 7300 x 0.0262 x 29 / 365 = 15.196
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 6, 30))["interest"], 15.2)
+        amounts = self._amounts(invoice, date(2026, 7, 31))
+        self.assertEqual(amounts["interest"], 0.0)
+        self.assertEqual(amounts["missing_rate"], date(2026, 7, 1))
+        self.assertIn("half-year starting 07/01/2026", amounts["warning"])
+        at_july = invoice.with_context(relance_date=date(2026, 7, 31))
+        self.assertEqual(at_july.relance_legal_warning, amounts["warning"])
+        run = self.env["relance.run"].create(
+            {"date": date(2026, 7, 31), "company_id": self.company.id}
+        )
+        line = self.env["relance.run.line"].create(
+            {
+                "run_id": run.id,
+                "partner_id": self.customer_b2c.id,
+                "move_ids": [Command.set(invoice.ids)],
+            }
+        )
+        self.assertEqual(line.legal_warning, amounts["warning"])
+        # entered, the rate gives the figure: 7300 x (0.0262 x 29 + 0.03 x 31) / 365 = 33.796
+        self.env["relance.rate"].create(
+            {"rate_type": "legal_professional", "date_from": date(2026, 7, 1), "rate": 3.0}
+        )
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 7, 31))["interest"], 33.8)
+
+    def test_interest_since_2023_with_the_shipped_rates(self):
+        """Claims reach 5 years back: the ECB rates are shipped from before mid-2021."""
+        invoice = self._relance_invoice(self.customer_b2b, 10000.0, date(2023, 11, 15))
+        amounts = self._amounts(invoice, date(2024, 1, 15))
+        # 46 days of H2 2023 at 4.00 (ECB of 1 July 2023) + 10 = 14 %, 15 days of H1 2024
+        # at 4.50 + 10 = 14.5 %: 10000 x (0.14 x 46 + 0.145 x 15) / 365 = 236.027
+        self.assertAlmostEqual(amounts["interest"], 236.03, places=2)
+        self.assertFalse(amounts["warning"])
+        older = self._relance_invoice(self.customer_b2b, 3650.0, date(2021, 12, 31))
+        # H1 2022: ECB 0.00 + 10 = 10 %: 3650 x 0.10 x 31 / 365 = 31.00
+        self.assertAlmostEqual(self._amounts(older, date(2022, 1, 31))["interest"], 31.0)
+
     def test_partial_payment_lowers_the_base_from_its_date(self):
         invoice = self._relance_invoice(self.customer_b2b, 10000.0, date(2025, 6, 15))
         self._pay(invoice, 4000.0, date(2025, 7, 15))
@@ -94,7 +154,18 @@ class TestLegal(RelanceCommon):
         invoice = self._relance_invoice(self.customer_b2b, 1000.0, date(2025, 6, 15))
         amounts = self._amounts(invoice, date(2025, 8, 14))
         self.assertEqual(amounts["interest"], 0.0)
-        self.assertIn("No reference rate", amounts["warning"])
+        self.assertIn("no reference rate entered for the half-year starting", amounts["warning"])
+        # the letter says that the interest is not included rather than claiming 0
+        level = self.policy_b2b.level_ids.filtered(lambda lv: lv.offset_days == 40)
+        letter = self._relance_action(
+            self.customer_b2b, level, "notice", invoice, date(2025, 8, 14)
+        )
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(
+            "relance_avancee.report_relance_letter", letter.ids
+        )
+        self.assertIn(
+            "Late-payment interest from 01/01/2025 is not included", " ".join(html.decode().split())
+        )
 
     def test_penalty_invoice_created_once(self):
         invoices = self._relance_invoice(
