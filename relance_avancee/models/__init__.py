@@ -29,5 +29,6 @@ from . import relance_payment_plan
 from . import relance_payment_plan_installment
 from . import relance_dashboard
 from . import mail_activity
+from . import mail_notification
 from . import account_payment_term
 from . import relance_payment_declaration

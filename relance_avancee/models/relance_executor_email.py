@@ -58,6 +58,21 @@ class RelanceExecutorEmail(models.AbstractModel):
         for history, mail in zip(ordered, mails, strict=True):
             history.mail_id = mail
             history.message_id = mail.mail_message_id
+        # the dunning contact's notification: Odoo marks it sent, in error or bounced, and
+        # the action follows it (see mail.notification)
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "mail_message_id": history.message_id.id,
+                    "mail_mail_id": history.mail_id.id,
+                    "res_partner_id": history.contact_id.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                    "is_read": True,
+                }
+                for history in ordered
+            ]
+        )
         sendable.state = "done"
         self._note_missing_pdfs(sendable, pdfs)
         self._log_on_invoices(sendable)
@@ -84,6 +99,9 @@ class RelanceExecutorEmail(models.AbstractModel):
             "recipient_ids": [Command.link(partner.id) for partner in bcc_partners],
             "attachment_ids": self._mail_attachment_commands(history, pdfs),
             "auto_delete": False,
+            # a notification of its message: Odoo reports the delivery on the contact's
+            # mail.notification, which the action follows
+            "is_notification": True,
             "scheduled_date": history.scheduled_at,
         }
 

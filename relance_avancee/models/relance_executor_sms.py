@@ -33,8 +33,11 @@ class RelanceExecutorSms(models.AbstractModel):
             bodies = template._render_field("body", template_histories.ids, compute_lang=True)
             for history in template_histories:
                 partner = history._call_partner()
-                history.message_id = history.partner_id._message_sms(
+                # posted with the rights of the dunning (an accountant may not edit the
+                # customer), as the current user's
+                history.message_id = history.partner_id.sudo()._message_sms(
                     bodies[history.id],
+                    author_id=self.env.user.partner_id.id,
                     partner_ids=partner.ids,
                     sms_pid_to_number={partner.id: numbers[history]},
                     put_in_queue=True,

@@ -41,3 +41,23 @@ class RelanceHistoryLine(models.Model):
         "(move_id, level_id, channel) WHERE state != 'cancelled'",
         "This invoice already had this action at this level.",
     )
+
+    @api.model
+    def _restore_levels(self, moves):
+        """Puts these invoices back at the highest level an action still to do or done
+        reached, from its date (none: not reminded), after an action failed late (a mail
+        bounced, an SMS refused): an invoice counts as reminded only at a level some channel
+        delivered."""
+        best = {}
+        for line in self.search_fetch(
+            [("move_id", "in", moves.ids), ("state", "in", ("todo", "done"))],
+            ["move_id", "level_id", "date"],
+        ):
+            key = (line.level_id.sequence, line.level_id.offset_days, line.date)
+            if line.move_id not in best or key > best[line.move_id][0]:
+                best[line.move_id] = (key, line)
+        no_level = self.env["relance.level"]
+        for (level, date), group in moves.grouped(
+            lambda m: (best[m][1].level_id, best[m][1].date) if m in best else (no_level, False)
+        ).items():
+            group._relance_light_write({"relance_level_id": level.id, "relance_last_date": date})

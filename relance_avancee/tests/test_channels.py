@@ -44,7 +44,7 @@ class TestChannels(RelanceCommon):
     def _level(self, policy, code):
         return policy.level_ids.filtered(lambda lv: code in lv.channel_ids.mapped("code"))[:1]
 
-    def _action(self, partner, policy, code, invoices, when=FRIDAY):
+    def _action(self, partner, policy, code, invoices, when=FRIDAY, user=None):
         history = self.env["relance.history"].create(
             {
                 "date": when,
@@ -60,7 +60,7 @@ class TestChannels(RelanceCommon):
                 ],
             }
         )
-        history._execute()
+        history.with_user(user or self.env.user)._execute()
         return history
 
     # phone numbers ----------------------------------------------------------------------
@@ -198,8 +198,13 @@ class TestChannels(RelanceCommon):
 
     def test_sms_to_mobiles_only(self):
         invoice = self._relance_invoice(self.customer_b2c, 80.0, date(2026, 3, 10))
-        history = self._action(self.customer_b2c, self.policy_b2c, "sms", invoice)
+        # executed by an accountant, who may not edit customers: the SMS is still logged on
+        # the customer, as the accountant's
+        history = self._action(
+            self.customer_b2c, self.policy_b2c, "sms", invoice, user=self.accountant
+        )
         self.assertEqual(history.state, "done")
+        self.assertEqual(history.message_id.author_id, self.accountant.partner_id)
         sms = self.env["sms.sms"].search([("number", "=", "+33612345678")])
         self.assertEqual(len(sms), 1)
         self.assertEqual(sms.state, "outgoing")

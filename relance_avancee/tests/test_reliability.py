@@ -90,3 +90,73 @@ class TestReliability(RelanceCommon):
         self.assertEqual(alpha_invoice.relance_last_date, day)
         self.assertEqual(self._mail_subjects(self.customers[0]), ["Reminder A1"])
         self.assertEqual(run.state, "done")
+
+    def _fail_mail(self, history, reason):
+        """What Odoo's mail queue does after the SMTP server refused the mail."""
+        history.mail_id._postprocess_sent_message(
+            success_pids=self.env["res.partner"],
+            success_emails=[],
+            failure_reason=reason,
+            failure_type="mail_smtp",
+        )
+
+    def test_a_mail_refused_after_it_was_queued_fails_its_action(self):
+        """Done meant queued: the SMTP error of the mail queue now fails the action, its
+        fallback (a letter) is proposed, and the invoice stays reminded by the letter."""
+        self.customers[0].write({"street": "3 rue de la Paix", "city": "Lyon", "zip": "69002"})
+        self._cron(DUE + timedelta(days=8))
+        alpha_invoice = self.invoices[0]
+        email = alpha_invoice.relance_history_line_ids.history_id
+        self.assertEqual((email.channel, email.state), ("email", "done"))
+        self._fail_mail(email, "550 5.1.1 mailbox unavailable")
+        self.assertEqual(email.state, "failed")
+        self.assertIn("550 5.1.1 mailbox unavailable", email.reason)
+        letter = alpha_invoice.relance_history_line_ids.history_id - email
+        self.assertEqual((letter.channel, letter.state), ("letter", "todo"))
+        self.assertEqual(alpha_invoice.relance_level_id.name, "First reminder")
+
+    def test_an_invoice_no_channel_reached_is_not_reminded(self):
+        self.env.ref("relance_avancee.channel_email").fallback_channel_id = False
+        day = DUE + timedelta(days=8)
+        self._cron(day)
+        alpha_invoice = self.invoices[0]
+        email = alpha_invoice.relance_history_line_ids.history_id
+        self.assertEqual(alpha_invoice.relance_level_id.name, "First reminder")
+        self._fail_mail(email, "550 5.1.1 mailbox unavailable")
+        self.assertEqual(email.state, "failed")
+        self.assertFalse(alpha_invoice.relance_level_id)
+        self.assertFalse(alpha_invoice.relance_last_date)
+        self.assertEqual(email.run_line_id.state, "failed")
+        # still due: the next run proposes it again
+        with freeze_time(day + timedelta(days=1)):
+            due = alpha_invoice.with_context(relance_date=day + timedelta(days=1))
+            self.assertEqual(due.relance_state, "to_remind")
+
+    def test_a_refused_sms_falls_back_to_an_email(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Jean Mobile",
+                "email": "jean@example.com",
+                "phone": "06 12 34 56 78",
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        level = self.policy_b2c.level_ids.filtered(lambda lv: lv.name == "SMS reminder")
+        with freeze_time(DUE - timedelta(days=30)):
+            invoice = self._relance_invoice(customer, 80.0, DUE)
+        with freeze_time(DUE + timedelta(days=5)):
+            sms_action = self._relance_action(customer, level, "sms", invoice, DUE)
+            sms_action._execute()
+        self.assertEqual(sms_action.state, "done", sms_action.reason)
+        sms = self.env["sms.sms"].search([("mail_message_id", "=", sms_action.message_id.id)])
+        self.assertEqual(len(sms), 1)
+        # the SMS provider refuses the number
+        # (the provider's callback runs as superuser)
+        sms.sms_tracker_id.sudo()._action_update_from_provider_error("wrong_number_format")
+        self.assertEqual(sms_action.state, "failed")
+        self.assertIn("Not delivered", sms_action.reason)
+        # its fallback, an email, was proposed and executed (this SMS level has no email
+        # template: the email fails in turn and proposes a letter)
+        fallback = invoice.relance_history_line_ids.history_id - sms_action
+        self.assertEqual(sorted(fallback.mapped("channel")), ["email", "letter"])
+        self.assertEqual(invoice.relance_level_id, level)
