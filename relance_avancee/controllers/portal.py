@@ -8,6 +8,9 @@ from ..models.relance_dispute import DISPUTE_REASONS
 from ..models.relance_payment_declaration import PORTAL_PROOF_MAX_SIZE
 from ..report.relance_statement import STATEMENT_REPORT
 
+# what a customer may write from the portal (a contest, a plan request, a payment declared)
+PORTAL_MESSAGE_MAX = 2000
+
 
 class RelancePortal(PortalAccount):
     """On the customer's invoice page: contest the invoice, or ask for a payment plan."""
@@ -24,9 +27,13 @@ class RelancePortal(PortalAccount):
         values["relance_dispute_reasons"] = (
             request.env["relance.dispute"]._fields["reason"]._description_selection(request.env)
         )
+        # the reminders the customer received, by their channel (the level names are the
+        # company's own words; the handover to an agency is not a reminder)
         values["relance_history"] = (
             invoice.sudo()
-            .relance_history_line_ids.filtered(lambda line: line.state == "done")
+            .relance_history_line_ids.filtered(
+                lambda line: line.state == "done" and line.channel != "handover"
+            )
             .history_id
         )
         declarations = request.env["relance.payment.declaration"].sudo()
@@ -50,7 +57,7 @@ class RelancePortal(PortalAccount):
         if reason not in dict(DISPUTE_REASONS):
             reason = "other"
         invoice.env["relance.dispute"]._portal_contest(
-            invoice, request.env.user.partner_id, reason, message
+            invoice, request.env.user.partner_id, reason, message[:PORTAL_MESSAGE_MAX]
         )
         return request.redirect(invoice.get_portal_url(query_string="&relance=contested"))
 
@@ -66,7 +73,7 @@ class RelancePortal(PortalAccount):
         if invoice is None:
             return request.redirect("/my")
         invoice.env["relance.payment.plan"]._portal_request(
-            invoice, request.env.user.partner_id, message
+            invoice, request.env.user.partner_id, message[:PORTAL_MESSAGE_MAX]
         )
         return request.redirect(invoice.get_portal_url(query_string="&relance=plan_requested"))
 
@@ -86,6 +93,7 @@ class RelancePortal(PortalAccount):
         if invoice is None:
             return request.redirect("/my")
         declarations = invoice.env["relance.payment.declaration"]
+        message = message[:PORTAL_MESSAGE_MAX]
         proof_name, proof_content = "", b""
         if proof and proof.filename:
             proof_name = proof.filename

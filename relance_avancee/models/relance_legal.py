@@ -123,8 +123,9 @@ class RelanceLegal(models.AbstractModel):
     @api.model
     def _prescription_alerts(self, date, companies):
         """Activities for the credit controller 90 and then 30 days before an open invoice
-        is time-barred; each alert once (an interruption starts them again)."""
-        for days in PRESCRIPTION_ALERT_DAYS:
+        is time-barred; each alert once (an interruption starts them again). The nearest
+        window first: an invoice first seen 21 days before gets the 30-day alert only."""
+        for days in sorted(PRESCRIPTION_ALERT_DAYS):
             moves = self.env["account.move"].search(
                 [
                     *self.env["account.move"]._relance_open_invoice_domain(companies),
@@ -139,7 +140,10 @@ class RelanceLegal(models.AbstractModel):
                 move.activity_schedule(
                     "mail.mail_activity_data_todo",
                     date_deadline=date,
-                    summary=self.env._("Prescription in %(days)s days", days=days),
+                    summary=self.env._(
+                        "Prescription in %(days)s days",
+                        days=(move.relance_prescription_date - date).days,
+                    ),
                     note=self.env._(
                         "%(invoice)s is time-barred on %(date)s: obtain an acknowledgment of "
                         "debt or start a court claim before then.",

@@ -211,6 +211,11 @@ class TestLegal(RelanceCommon):
         )
         self.assertEqual(b2b.relance_prescription_date, date(2031, 1, 5))
         self.assertEqual(b2b.relance_prescription_alerted, 0)
+        # first seen 21 days before: the 30-day alert only, which says 21 days
+        late = self._relance_invoice(self.customer_b2b, 100.0, date(2021, 3, 20))
+        self.env["relance.legal"]._prescription_alerts(date(2026, 1, 28), self.company)
+        self.assertEqual(late.activity_ids.mapped("summary"), ["Prescription in 21 days"])
+        self.assertEqual(late.relance_prescription_alerted, 30)
         # the delivery date, when set, is the starting point
         b2c.delivery_date = date(2023, 12, 15)
         self.assertEqual(b2c.relance_prescription_date, date(2025, 12, 15))

@@ -4,6 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..controllers.portal import PORTAL_MESSAGE_MAX
 from .common import RelanceCommon
 
 
@@ -168,8 +169,10 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
         listing = self.url_open("/my/invoices").text
         self.assertIn("20 days late", listing)
         self.assertIn("Reminders sent: 1", listing)
-        self.assertIn(level.name, self.url_open(f"/my/invoices/{self.invoice_a.id}").text)
         page = self.url_open(f"/my/invoices/{self.invoice_a.id}").text
+        # the reminders by their channel, not by the company's names of its levels
+        self.assertIn("\N{EN DASH} Email", page)
+        self.assertNotIn(level.name, page)
         self.assertIn("Contest this invoice", page)
         self.assertIn("Ask for a payment plan", page)
         response = self.url_open(
@@ -177,13 +180,17 @@ class TestPortalPages(PortalCustomers, RelanceCommon, HttpCase):
             data={
                 "csrf_token": self._csrf(page),
                 "reason": "not_delivered",
-                "message": "Never came",
+                # a message longer than the form allows is cut, not stored whole
+                "message": "Never came. " + "x" * 5000,
             },
         )
         self.assertEqual(response.status_code, 200)
         self.assertIn("Your dispute has been sent", response.text)
         self.assertTrue(self.invoice_a.relance_dispute)
-        self.assertEqual(self.invoice_a.relance_dispute_ids.reason, "not_delivered")
+        dispute = self.invoice_a.relance_dispute_ids
+        self.assertEqual(dispute.reason, "not_delivered")
+        self.assertTrue(dispute.description.startswith("Never came."))
+        self.assertEqual(len(dispute.description), PORTAL_MESSAGE_MAX)
         # the other customer's invoice is out of reach
         response = self.url_open(
             f"/my/invoices/{self.invoice_b.id}/contest",

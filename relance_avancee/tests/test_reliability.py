@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import RelanceCommon
@@ -160,3 +161,92 @@ class TestReliability(RelanceCommon):
         fallback = invoice.relance_history_line_ids.history_id - sms_action
         self.assertEqual(sorted(fallback.mapped("channel")), ["email", "letter"])
         self.assertEqual(invoice.relance_level_id, level)
+
+    def test_a_run_of_300_customers_with_10_broken_completes_for_the_others(self):
+        """290 customers reminded by email; 10 with broken data each get a clear reason:
+        no postal address at a letter level, a template that cannot render their data, a
+        landline at an SMS level, neither email nor phone."""
+        b2b_first = self.policy_b2b.level_ids.filtered(lambda lv: lv.name == "First reminder")
+        letter = self.policy_b2b.level_ids.filtered(lambda lv: lv.name == "Reminder letter")
+        sms = self.policy_b2c.level_ids.filtered(lambda lv: lv.name == "SMS reminder")
+        b2c_first = self.policy_b2c.level_ids.filtered(lambda lv: lv.name == "Friendly reminder")
+        france = self.env.ref("base.fr").id
+        groups = [
+            # (count, level, values of the customers)
+            (290, b2c_first, {"email": "ok{n}@example.com", "ref": "r{n}"}),
+            (3, letter, {"is_company": True, "email": "nostreet{n}@example.com"}),
+            (3, b2b_first, {"is_company": True, "email": "noref{n}@example.com"}),
+            (2, sms, {"phone": "04 72 10 20 3{n}", "country_id": france}),
+            (2, b2c_first, {}),
+        ]
+        partner_vals, levels = [], []
+        for index, (count, level, values) in enumerate(groups):
+            for n in range(count):
+                vals = {k: v.format(n=n) if isinstance(v, str) else v for k, v in values.items()}
+                partner_vals.append({"name": f"Client {index}-{n}", **vals})
+                levels.append(level)
+        partners = self.env["res.partner"].create(partner_vals)
+        with freeze_time(DUE - timedelta(days=30)):
+            moves = self.env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": DUE - timedelta(days=30),
+                        "invoice_date_due": DUE,
+                        "invoice_line_ids": [
+                            Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})
+                        ],
+                    }
+                    for partner in partners
+                ]
+            )
+            moves.action_post()
+        day = DUE + timedelta(days=60)
+        run = self.env["relance.run"].create({"date": day, "company_id": self.company.id})
+        lines = self.env["relance.run.line"].create(
+            [
+                {
+                    "run_id": run.id,
+                    "partner_id": partner.id,
+                    "level_id": level.id,
+                    "move_ids": [Command.set(move.ids)],
+                    "amount": 100.0,
+                }
+                for partner, level, move in zip(partners, levels, moves, strict=True)
+            ]
+        )
+        # the invoices wait at the level before each line's, as a proposal finds them
+        for level, group_moves in moves.grouped(lambda m: levels[moves.ids.index(m.id)]).items():
+            previous = level.policy_id.level_ids.filtered(
+                lambda lv, lvl=level: (lv.sequence, lv.offset_days)
+                < (lvl.sequence, lvl.offset_days)
+            ).sorted(lambda lv: (lv.sequence, lv.offset_days))[-1:]
+            group_moves._relance_light_write(
+                {"relance_level_id": previous.id, "relance_last_date": DUE}
+            )
+        with freeze_time(day):
+            run._execute_lines(lines, include_manual=True)
+        self.assertEqual(run.state, "done")
+        good, broken = lines[:290], lines[290:]
+        self.assertEqual(set(good.mapped("state")), {"done"})
+        mails = self.env["mail.mail"].search([("model", "=", "res.partner")])
+        self.assertEqual(
+            set(mails.mapped("res_id")) & set(good.partner_id.ids), set(good.partner_id.ids)
+        )
+        for line in broken:
+            reasons = [
+                line.reason,
+                *line.history_ids.filtered(lambda h: h.state == "failed").mapped("reason"),
+            ]
+            self.assertTrue(any(reasons), f"{line.partner_id.name}: no reason")
+        no_street, no_ref, landline, nothing = broken[:3], broken[3:6], broken[6:8], broken[8:]
+        for line in no_street:
+            self.assertIn("No postal address", line.history_ids.reason)
+        for line in no_ref:
+            self.assertEqual(line.state, "failed")
+            self.assertIn("Not executed", line.reason)
+        for line in landline:
+            self.assertIn("not a mobile", " ".join(line.history_ids.mapped("reason")))
+        for line in nothing:
+            self.assertIn("no valid email", " ".join(line.history_ids.mapped("reason")))
