@@ -164,3 +164,27 @@ class TestQueueJob(RelanceCommon):
         self.assertEqual(
             sorted(self.invoices[0].relance_history_line_ids.mapped("channel")), ["email"]
         )
+
+    def test_overlapping_validations_and_the_cron_remind_once(self):
+        """Two validations that did not see each other's jobs (two transactions at the
+        same time) and the daily cron: up to three sets of jobs for the same customers;
+        each customer is reminded once, each action recorded once."""
+        self.policy_b2b.mode = "auto"
+        run = self._run()
+        with freeze_time(DAY):
+            run._execute_lines(run.line_ids, include_manual=True)
+            run.line_ids.job_uuid = False  # the second validation did not see these jobs
+            run._execute_lines(run.line_ids)
+            run.line_ids.job_uuid = False
+            self.env["relance.run"]._cron_run_dunning()
+        jobs = self.env["queue.job"].sudo().search([("model_name", "=", "relance.run.line")])
+        self.assertEqual(len(jobs), 6)  # the cron's set is the second's (same identity)
+        with freeze_time(DAY):
+            self._run_stored_jobs()
+        self.assertEqual(run.state, "done")
+        mails = self.env["mail.mail"].search([("model", "=", "res.partner")])
+        self.assertEqual(sorted(mails.mapped("res_id")), sorted(self.customers[:5].ids))
+        history_lines = run.line_ids.move_ids.relance_history_line_ids
+        keys = [(hl.move_id, hl.level_id, hl.channel) for hl in history_lines]
+        self.assertEqual(len(keys), len(set(keys)))
+        self.assertEqual(len(run.line_ids.history_ids.filtered(lambda h: h.channel == "email")), 6)
