@@ -9,6 +9,8 @@ CHANNEL_CODES = [
     ("notice", "Formal notice"),
     ("handover", "Legal handover"),
 ]
+# the channels whose action is a printed letter
+LETTER_CHANNELS = ("letter", "notice")
 
 
 class RelanceChannel(models.Model):

@@ -1,5 +1,8 @@
 from odoo import models
+from odoo.exceptions import UserError
 from odoo.tools.pdf import merge_pdf
+
+from .relance_channel import LETTER_CHANNELS
 
 LETTER_REPORT = "relance_avancee.report_relance_letter"
 
@@ -45,6 +48,28 @@ class RelanceExecutorLetter(models.AbstractModel):
                 body=self.env._("%(document)s prepared.", document=history.display_name),
                 attachment_ids=attachment.ids,
             )
+
+    def _print_line(self, line):
+        """The download of a dunning line's letters (generated when missing); a proposed
+        line is executed first: its letter is its reminder."""
+        if not line.print_letter_ok:
+            raise UserError(self.env._("This line has no letter to print."))
+        if line.state == "proposed":
+            line.action_execute()
+        letters = line.history_ids.filtered(
+            lambda h: h.channel in LETTER_CHANNELS and h.state in ("todo", "done")
+        )
+        action = letters.action_print_letter() if letters else False
+        if not action:
+            failed = line.history_ids.filtered(
+                lambda h: h.channel in LETTER_CHANNELS and h.state == "failed"
+            )
+            raise UserError(
+                failed[:1].reason
+                or (line.state == "skipped" and line.reason)
+                or self.env._("This line has no letter to print.")
+            )
+        return action
 
     def _filename(self, history):
         kind = (

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
 
@@ -43,6 +45,18 @@ class RelanceHistoryLine(models.Model):
     )
 
     @api.model
+    def _set_levels(self, levels, **values):
+        """``{invoice: (level, date)}``: each invoice now stands at that level from that
+        date (a light write per level and date, see ``account.move._relance_light_write``)."""
+        by_level_date = defaultdict(list)
+        for move, level_date in levels.items():
+            by_level_date[level_date].append(move.id)
+        for (level, date), move_ids in by_level_date.items():
+            self.env["account.move"].browse(move_ids)._relance_light_write(
+                {"relance_level_id": level.id, "relance_last_date": date, **values}
+            )
+
+    @api.model
     def _restore_levels(self, moves):
         """Puts these invoices back at the highest level an action still to do or done
         reached, from its date (none: not reminded), after an action failed late (a mail
@@ -57,7 +71,11 @@ class RelanceHistoryLine(models.Model):
             if line.move_id not in best or key > best[line.move_id][0]:
                 best[line.move_id] = (key, line)
         no_level = self.env["relance.level"]
-        for (level, date), group in moves.grouped(
-            lambda m: (best[m][1].level_id, best[m][1].date) if m in best else (no_level, False)
-        ).items():
-            group._relance_light_write({"relance_level_id": level.id, "relance_last_date": date})
+        self._set_levels(
+            {
+                move: (best[move][1].level_id, best[move][1].date)
+                if move in best
+                else (no_level, False)
+                for move in moves
+            }
+        )

@@ -1,5 +1,4 @@
 import logging
-from collections import defaultdict
 
 from psycopg2 import OperationalError
 from psycopg2.errors import UniqueViolation
@@ -9,10 +8,10 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .ir_actions_report import RenderError
+from .relance_channel import LETTER_CHANNELS
 
 _logger = logging.getLogger(__name__)
 
-LETTER_CHANNELS = ("letter", "notice")
 
 LINE_STATES = [
     ("proposed", "Proposed"),
@@ -135,27 +134,9 @@ class RelanceRunLine(models.Model):
         return self.env["mail.compose.message"]._relance_preview_line(self)
 
     def action_print_letter(self):
-        """Downloads the letters of this line (generated when missing); a proposed line is
-        executed first: its letter is its reminder."""
+        """Downloads the letters of this line (see ``relance.executor.letter``)."""
         self.ensure_one()
-        if not self.print_letter_ok:
-            raise UserError(self.env._("This line has no letter to print."))
-        if self.state == "proposed":
-            self.action_execute()
-        letters = self.history_ids.filtered(
-            lambda h: h.channel in LETTER_CHANNELS and h.state in ("todo", "done")
-        )
-        action = letters.action_print_letter() if letters else False
-        if not action:
-            failed = self.history_ids.filtered(
-                lambda h: h.channel in LETTER_CHANNELS and h.state == "failed"
-            )
-            raise UserError(
-                failed[:1].reason
-                or (self.state == "skipped" and self.reason)
-                or self.env._("This line has no letter to print.")
-            )
-        return action
+        return self.env["relance.executor.letter"]._print_line(self)
 
     # ------------------------------------------------------------------------------------
     # Execution
@@ -282,19 +263,15 @@ class RelanceRunLine(models.Model):
 
     def _set_invoices_level(self, current_by_line):
         """Each invoice now stands at its own level, the lower ones covered by the line's
-        communication (a light write: see ``account.move._relance_light_write``)."""
-        by_level_date = defaultdict(lambda: self.env["account.move"])
-        for line in self:
-            for move in current_by_line[line]:
-                by_level_date[(move.relance_next_level_id, line.date)] |= move
-        for (level, date), moves in by_level_date.items():
-            moves._relance_light_write(
-                {
-                    "relance_level_id": level.id,
-                    "relance_last_date": date,
-                    "relance_skip_reason": False,
-                }
-            )
+        communication."""
+        self.env["relance.history.line"]._set_levels(
+            {
+                move: (move.relance_next_level_id, line.date)
+                for line in self
+                for move in current_by_line[line]
+            },
+            relance_skip_reason=False,
+        )
 
     def _lock_invoices(self):
         move_ids = tuple(self.move_ids.ids)
