@@ -5,11 +5,12 @@ from odoo.http import content_disposition, request
 from odoo.addons.account.controllers.portal import PortalAccount
 
 from ..models.relance_dispute import DISPUTE_REASONS
-from ..models.relance_payment_declaration import PORTAL_PROOF_MAX_SIZE
+from ..models.relance_payment_declaration import PORTAL_MESSAGE_MAX_LENGTH, PORTAL_PROOF_MAX_SIZE
 from ..report.relance_statement import STATEMENT_REPORT
 
-# what a customer may write from the portal (a contest, a plan request, a payment declared)
-PORTAL_MESSAGE_MAX = 2000
+# what a customer may write from the portal (a contest, a plan request; a payment declared
+# with a longer message is refused with its reason, see relance.payment.declaration)
+PORTAL_MESSAGE_MAX = PORTAL_MESSAGE_MAX_LENGTH
 
 
 class RelancePortal(PortalAccount):
@@ -93,7 +94,6 @@ class RelancePortal(PortalAccount):
         if invoice is None:
             return request.redirect("/my")
         declarations = invoice.env["relance.payment.declaration"]
-        message = message[:PORTAL_MESSAGE_MAX]
         proof_name, proof_content = "", b""
         if proof and proof.filename:
             proof_name = proof.filename
