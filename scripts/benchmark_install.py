@@ -140,7 +140,7 @@ def measure(env, today):
     start = time.perf_counter()
     positions = env["relance.engine"]._positions(today, SQL("TRUE"))
     positions_seconds = time.perf_counter() - start
-    states = sorted(Counter(state for _level, _date, state in positions.values()).items())
+    states = sorted(Counter(state for _level, _date, state, _due in positions.values()).items())
     # the backfill alone, from invoices without policy nor prescription date
     cr.execute(
         "UPDATE account_move SET relance_policy_id = NULL, relance_prescription_date = NULL"

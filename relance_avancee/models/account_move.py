@@ -63,7 +63,13 @@ class AccountMove(models.Model):
         compute="_compute_relance_position",
         search="_search_relance_next_level_id",
     )
-    relance_days_overdue = fields.Integer("Days overdue", compute="_compute_relance_days_overdue")
+    relance_days_overdue = fields.Integer("Days overdue", compute="_compute_relance_position")
+    relance_due_date = fields.Date(
+        "Dunning due date",
+        compute="_compute_relance_position",
+        help="The due date of the first instalment still open: the invoice's due date, or "
+        "with payment terms in several instalments, the earliest one not paid.",
+    )
     relance_dispute = fields.Boolean(
         "In dispute", compute="_compute_relance_settlement_state", store=True
     )
@@ -204,10 +210,13 @@ class AccountMove(models.Model):
         )
         levels = self.env["relance.level"]
         for move in self:
-            level_id, next_date, state = positions.get(move._origin.id, (False, False, False))
+            level_id, next_date, state, due = positions.get(move._origin.id, (False,) * 4)
             move.relance_next_level_id = levels.browse(level_id)
             move.relance_next_date = next_date
             move.relance_state = state
+            move.relance_due_date = due
+            late = due and state not in (False, "closed") and (self._relance_today() - due).days
+            move.relance_days_overdue = max(late or 0, 0)
 
     def _search_relance_state(self, operator, value):
         return self._relance_search_position("state", operator, value)
@@ -302,14 +311,6 @@ class AccountMove(models.Model):
         )
         for move in self:
             move.relance_reminder_count = counts.get(move, 0)
-
-    @api.depends("invoice_date_due", "payment_state")
-    def _compute_relance_days_overdue(self):
-        today = fields.Date.context_today(self)
-        for move in self:
-            due = move.invoice_date_due
-            open_ = move.payment_state not in PAID_STATES
-            move.relance_days_overdue = max((today - due).days, 0) if due and open_ else 0
 
     def _relance_controller(self):
         """Who follows the invoice's dunning: its customer's credit controller."""

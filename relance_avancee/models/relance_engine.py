@@ -68,12 +68,14 @@ class RelanceEngine(models.AbstractModel):
 
     @api.model
     def _positions(self, date, where):
-        """{invoice id: (next level id, next date, state)} at ``date`` of the customer
-        invoices meeting ``where``, an SQL condition on ``move``, in one query."""
+        """{invoice id: (next level id, next date, state, due date)} at ``date`` of the
+        customer invoices meeting ``where``, an SQL condition on ``move``, in one query (the
+        due date: of the first instalment still open)."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
-                "SELECT pos.id, pos.next_level_id, pos.next_date, pos.state FROM (%s) pos",
+                "SELECT pos.id, pos.next_level_id, pos.next_date, pos.state, pos.due_date"
+                " FROM (%s) pos",
                 self._positions_sql(date, where),
             )
         )
@@ -182,7 +184,16 @@ class RelanceEngine(models.AbstractModel):
                 ("move_type", "=", "out_refund"),
                 "&",
                 ("move_type", "=", "out_invoice"),
-                ("invoice_date_due", "<", date),
+                # an instalment past due (payment terms in several instalments)
+                (
+                    "line_ids",
+                    "any",
+                    [
+                        ("display_type", "=", "payment_term"),
+                        ("reconciled", "=", False),
+                        ("date_maturity", "<", date),
+                    ],
+                ),
             ],
             ["company_id", "commercial_partner_id"],
             ["amount_residual_signed:sum"],
@@ -258,7 +269,7 @@ class RelanceEngine(models.AbstractModel):
             return reason
         if level.offset_days <= 0:  # pre-reminders depend on neither grace nor balance
             return False
-        if (date - move.invoice_date_due).days < policy.grace_days:
+        if (date - move.relance_due_date).days < policy.grace_days:
             return self.env._("In the grace period of %s days.", policy.grace_days)
         if ("balance", key) not in memo:
             memo["balance", key] = self._balance_reason(move.company_id, partner, policy, facts)

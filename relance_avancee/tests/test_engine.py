@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -275,6 +276,40 @@ class TestEngine(RelanceCommon):
         self.assertEqual(partial.relance_level_id.name, "SMS reminder")
         sms_history = partial.relance_history_line_ids.filtered(lambda h: h.channel == "sms")
         self.assertEqual(sms_history.amount_residual, 600.0)
+
+    def test_a_late_instalment_is_reminded(self):
+        """Payment terms in two instalments (30 and 60 days): the invoice's due date is the
+        last one, but the first instalment late is reminded, from its own due date."""
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "50 % at 30 days, 50 % at 60 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 60}),
+                ],
+            }
+        )
+        invoice_date = DUE - timedelta(days=30)
+        with freeze_time(invoice_date):
+            invoice = self._create_invoice(
+                partner_id=self.customer_b2b,
+                invoice_date=invoice_date,
+                invoice_payment_term_id=terms,
+                invoice_line_ids=[self._prepare_invoice_line(price_unit=1000.0, tax_ids=[])],
+            )
+            invoice.action_post()
+        self.assertEqual(invoice.invoice_date_due, DUE + timedelta(days=30))
+        day = DUE + timedelta(days=8)
+        at_day = invoice.with_context(relance_date=day)
+        self.assertEqual(at_day.relance_due_date, DUE)
+        self.assertEqual(at_day.relance_days_overdue, 8)
+        self._cron(day)
+        self.assertEqual(invoice.relance_level_id.name, "First reminder")
+        # the first instalment paid, the second is the one the reminders follow
+        self._pay(invoice, 500.0, day + timedelta(days=1))
+        at_next = invoice.with_context(relance_date=day + timedelta(days=2))
+        self.assertEqual(at_next.relance_due_date, DUE + timedelta(days=30))
+        self.assertEqual(at_next.relance_state, "waiting")
 
     def test_cron_twice_the_same_day_creates_nothing_new(self):
         self._invoice(self.customer_b2b, 1000.0)

@@ -149,7 +149,7 @@ class TestInstall(RelanceCommon):
         levels = (
             self.env["relance.level"]
             .sudo()
-            .browse({level for level, _d, _s in positions.values() if level})
+            .browse({level for level, _d, _s, _due in positions.values() if level})
         )
         self.assertTrue(levels)
         self.assertFalse(levels.filtered(lambda lv: lv.policy_id.is_template))

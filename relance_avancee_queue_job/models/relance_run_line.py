@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from odoo.addons.queue_job.delay import chain
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import identity_exact
 from odoo.addons.relance_avancee.models.ir_actions_report import RenderError
@@ -58,7 +59,8 @@ class RelanceRunLine(models.Model):
             channel=CHANNEL,
             description=self.env._("%(run)s: invoice PDFs", run=self.run_id[:1].name),
         )._relance_job_store_pdfs()
-        return render.on_done(execute), execute
+        # a chain, whose end is the execution: the run's closing job waits for it
+        return chain(render, execute), execute
 
     def _invoices_without_pdf(self):
         """The invoices of these lines whose level mails them without a stored PDF."""

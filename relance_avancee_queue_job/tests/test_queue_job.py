@@ -188,3 +188,22 @@ class TestQueueJob(RelanceCommon):
         keys = [(hl.move_id, hl.level_id, hl.channel) for hl in history_lines]
         self.assertEqual(len(keys), len(set(keys)))
         self.assertEqual(len(run.line_ids.history_ids.filtered(lambda h: h.channel == "email")), 6)
+
+    def test_the_closing_job_waits_for_the_executions_after_their_pdfs(self):
+        """Invoices without a stored PDF: each execution job waits for the job rendering
+        its PDFs, and the closing job for every execution (not for the PDF jobs only)."""
+        self.policy_b2b.mode = "validate"
+        run = self._run().with_context(relance_no_pdf=False)
+        with freeze_time(DAY):
+            run.action_validate()
+        jobs = self.env["queue.job"].sudo().search([])
+        by_method = {
+            name: jobs.filtered(lambda j, n=name: j.method_name == n)
+            for name in ("_relance_job_execute", "_relance_job_store_pdfs", "_relance_job_finish")
+        }
+        executions, pdfs, finish = by_method.values()
+        self.assertEqual((len(executions), len(pdfs), len(finish)), (3, 3, 1))
+        self.assertEqual(set(finish.dependencies["depends_on"]), set(executions.mapped("uuid")))
+        for execution in executions:
+            (pdf_uuid,) = execution.dependencies["depends_on"]
+            self.assertIn(pdf_uuid, pdfs.mapped("uuid"))
