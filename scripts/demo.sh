@@ -4,10 +4,11 @@
 # (relance_avancee_queue_job) and demo data, then serves it on http://127.0.0.1:8069 (the
 # demo accountant: login comptable / password atelier-durand; the portal customer: portail /
 # hotel-du-parc; the administrator: admin / admin).
-# Odoo runs as in production: 2 HTTP workers and queue_job's job runner (validated runs are
-# executed in the background), behind nginx, which sends /websocket to Odoo's evented port
-# (the live notifications) and the rest to the workers.
-# DEMO_DB=name to use another database name; HTTP_PORT (8069), ODOO_WORKERS (2).
+# Odoo runs as in production: 3 HTTP workers and queue_job's job runner (validated runs are
+# executed in the background, 2 jobs at once: one worker stays free to serve wkhtmltopdf the
+# styles of the PDFs the jobs render), behind nginx, which sends /websocket to Odoo's
+# evented port (the live notifications) and the rest to the workers.
+# DEMO_DB=name to use another database name; HTTP_PORT (8069), ODOO_WORKERS (3).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -53,7 +54,7 @@ http {
 NGINX
 # its own process group, so that stopping the demo stops the workers and the job runner too
 ODOO_QUEUE_JOB_CHANNELS="root:2,root.relance:2" setsid "$ODOO" -d "$DB" --db-filter "^$DB\$" \
-    --workers "${ODOO_WORKERS:-2}" --load base,web,queue_job --proxy-mode \
+    --workers "${ODOO_WORKERS:-3}" --load base,web,queue_job --proxy-mode \
     --http-port "$ODOO_PORT" --gevent-port "$EVENTED_PORT" --limit-time-real 600 \
     --log-level=info &
 server=$!
