@@ -69,11 +69,19 @@ else
     passed=$((passed + $(num passed))); failed=$((failed + $(num failed) + $(num error) + $(num errors)))
     skipped=$((skipped + $(num skipped)))
     [ "$q_rc" -eq 0 ] || [ "$(num failed)" -gt 0 ] || failed=$((failed + 1))
-    echo "[test] crash test: a server with 2 workers killed (SIGKILL) mid-run, restarted (log: $LOGS/crash.log)"
-    if "$ROOT/.venv/bin/python" "$ROOT/scripts/crash_test.py" --db "$QDB" >"$LOGS/crash.log" 2>&1; then
-        passed=$((passed + 1)); tail -n 5 "$LOGS/crash.log"
+    if [ -n "${FAKETIME:-}" ]; then
+        # queue_job dates its retries by the workers' clock and runs them by PostgreSQL's
+        echo "[test] crash test NOT RUN under libfaketime (scripts/test_dates.sh): the job" \
+            "runner compares the workers' clock with PostgreSQL's; it runs in make test"
     else
-        failed=$((failed + 1)); tail -n 30 "$LOGS/crash.log"
+        echo "[test] crash test: a server with workers killed (SIGKILL) mid-run, restarted" \
+            "(log: $LOGS/crash.log)"
+        if "$ROOT/.venv/bin/python" "$ROOT/scripts/crash_test.py" --db "$QDB" \
+            >"$LOGS/crash.log" 2>&1; then
+            passed=$((passed + 1)); tail -n 5 "$LOGS/crash.log"
+        else
+            failed=$((failed + 1)); tail -n 30 "$LOGS/crash.log"
+        fi
     fi
 fi
 
