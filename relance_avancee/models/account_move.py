@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .relance_access import DUNNING_READERS
+
 # an invoice still (partly) unpaid: what dunning may remind
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 # an invoice nothing is due on any more
@@ -30,7 +32,7 @@ RELANCE_STATES = [
 
 class AccountMove(models.Model):
     _name = "account.move"
-    _inherit = ["account.move", "relance.legal.mixin"]
+    _inherit = ["account.move", "relance.legal.mixin", "relance.invoice.settlement.mixin"]
 
     relance_policy_id = fields.Many2one(
         "relance.policy",
@@ -40,9 +42,15 @@ class AccountMove(models.Model):
         readonly=False,
         index="btree_not_null",
         copy=False,
+        groups=DUNNING_READERS,
     )
     relance_level_id = fields.Many2one(
-        "relance.level", "Dunning level", copy=False, readonly=True, index="btree_not_null"
+        "relance.level",
+        "Dunning level",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups=DUNNING_READERS,
     )
     # the next level, its date and the state are computed at the date of the context
     # (``relance_date``, default today) by one query (relance.engine._positions): never
@@ -52,39 +60,50 @@ class AccountMove(models.Model):
         "Dunning state",
         compute="_compute_relance_position",
         search="_search_relance_state",
+        groups=DUNNING_READERS,
     )
-    relance_last_date = fields.Date("Last reminder", copy=False, readonly=True)
+    relance_last_date = fields.Date(
+        "Last reminder", copy=False, readonly=True, groups=DUNNING_READERS
+    )
     relance_next_date = fields.Date(
-        "Next reminder", compute="_compute_relance_position", search="_search_relance_next_date"
+        "Next reminder",
+        compute="_compute_relance_position",
+        search="_search_relance_next_date",
+        groups=DUNNING_READERS,
     )
     relance_next_level_id = fields.Many2one(
         "relance.level",
         "Next dunning level",
         compute="_compute_relance_position",
         search="_search_relance_next_level_id",
+        groups=DUNNING_READERS,
     )
     relance_days_overdue = fields.Integer("Days overdue", compute="_compute_relance_position")
     relance_due_date = fields.Date(
         "Dunning due date",
         compute="_compute_relance_position",
+        groups=DUNNING_READERS,
         help="The due date of the first instalment still open: the invoice's due date, or "
         "with payment terms in several instalments, the earliest one not paid.",
     )
-    relance_dispute = fields.Boolean(
-        "In dispute", compute="_compute_relance_settlement_state", store=True
-    )
-    relance_dispute_reason = fields.Char(
-        "Dispute reason", compute="_compute_relance_settlement_state", store=True
-    )
     relance_handed_over = fields.Boolean(
-        "Handed over to legal", compute="_compute_relance_handed_over", store=True
+        "Handed over to legal",
+        compute="_compute_relance_handed_over",
+        store=True,
+        groups=DUNNING_READERS,
     )
     relance_skip_reason = fields.Char(
-        "Dunning note", copy=False, readonly=True, help="Why the last run did not remind it."
+        "Dunning note",
+        copy=False,
+        readonly=True,
+        help="Why the last run did not remind it.",
+        groups=DUNNING_READERS,
     )
-    relance_warning = fields.Char("Dunning warning", compute="_compute_relance_warning")
+    relance_warning = fields.Char(
+        "Dunning warning", compute="_compute_relance_warning", groups=DUNNING_READERS
+    )
     relance_history_line_ids = fields.One2many(
-        "relance.history.line", "move_id", "Dunning history", readonly=True
+        "relance.history.line", "move_id", "Dunning history", readonly=True, groups=DUNNING_READERS
     )
     relance_reminder_count = fields.Integer(
         "Reminders sent", compute="_compute_relance_reminder_count"
@@ -97,20 +116,7 @@ class AccountMove(models.Model):
         "Dunning proposals",
         readonly=True,
         copy=False,
-    )
-    relance_pause_until = fields.Date(
-        "Paused until",
-        compute="_compute_relance_settlement_state",
-        store=True,
-        help="An open promise to pay pauses the reminders until its date plus the grace "
-        "days; a payment the customer declared, for the policy's days.",
-    )
-    relance_payment_plan_id = fields.Many2one(
-        "relance.payment.plan",
-        "Payment plan",
-        compute="_compute_relance_settlement_state",
-        store=True,
-        index="btree_not_null",
+        groups=DUNNING_READERS,
     )
     relance_escalate_date = fields.Date(
         "Escalate on",
@@ -118,42 +124,7 @@ class AccountMove(models.Model):
         store=True,
         help="A broken promise, a defaulted payment plan or calls left unanswered since the "
         "last reminder bring the next level forward to this date.",
-    )
-    relance_payment_plan_ids = fields.Many2many(
-        "relance.payment.plan",
-        "relance_payment_plan_move_rel",
-        "move_id",
-        "plan_id",
-        "Payment plans",
-        copy=False,
-        readonly=True,
-    )
-    relance_declaration_ids = fields.Many2many(
-        "relance.payment.declaration",
-        "relance_payment_declaration_move_rel",
-        "move_id",
-        "declaration_id",
-        "Payments declared",
-        copy=False,
-        readonly=True,
-    )
-    relance_dispute_ids = fields.Many2many(
-        "relance.dispute",
-        "relance_dispute_move_rel",
-        "move_id",
-        "dispute_id",
-        "Disputes",
-        copy=False,
-        readonly=True,
-    )
-    relance_promise_ids = fields.Many2many(
-        "relance.promise",
-        "relance_promise_move_rel",
-        "move_id",
-        "promise_id",
-        "Promises to pay",
-        copy=False,
-        readonly=True,
+        groups=DUNNING_READERS,
     )
 
     @api.model
@@ -237,33 +208,6 @@ class AccountMove(models.Model):
         return [("id", "in", engine._positions_query(self._relance_today(), condition))]
 
     @api.depends(
-        "relance_dispute_ids.state",
-        "relance_dispute_ids.reason",
-        "relance_dispute_ids.description",
-        "relance_payment_plan_ids.state",
-        "relance_promise_ids.state",
-        "relance_promise_ids.pause_until",
-        "relance_declaration_ids.state",
-        "relance_declaration_ids.pause_until",
-    )
-    def _compute_relance_settlement_state(self):
-        """What the invoice's settlements say, never written by hand: in dispute while a
-        dispute is open, under the running payment plan, paused until the latest date an
-        open promise or a payment declared (unless it was not found) gives."""
-        for move in self:
-            disputes = move.relance_dispute_ids.filtered(lambda d: d.state == "open")
-            move.relance_dispute = bool(disputes)
-            move.relance_dispute_reason = "; ".join(disputes._reason_labels().values()) or False
-            move.relance_payment_plan_id = move.relance_payment_plan_ids.filtered(
-                lambda p: p.state == "running"
-            )[:1]
-            promises = move.relance_promise_ids.filtered(lambda p: p.state == "open")
-            # a declared payment found pauses the rest until its date too; not one not found
-            declarations = move.relance_declaration_ids.filtered(lambda d: d.state != "expired")
-            pauses = [*promises.mapped("pause_until"), *declarations.mapped("pause_until")]
-            move.relance_pause_until = max(filter(None, pauses), default=False)
-
-    @api.depends(
         "relance_last_date",
         "relance_promise_ids.broken_date",
         "relance_payment_plan_ids.escalate_date",
@@ -316,7 +260,7 @@ class AccountMove(models.Model):
         """Who follows the invoice's dunning: its customer's credit controller."""
         self.ensure_one()
         return self.commercial_partner_id._relance_credit_controller(
-            policy=self.relance_policy_id, salesperson=self.invoice_user_id
+            policy=self.sudo().relance_policy_id, salesperson=self.invoice_user_id
         )
 
     def _compute_payment_state(self):
@@ -330,8 +274,6 @@ class AccountMove(models.Model):
             # the payer need not be a credit controller
             settled.sudo().relance_dispute_ids._close_paid()
 
-    # amicable settlements: see relance_dispute.py, relance_promise.py, relance_payment_plan.py
-
     def _relance_light_write(self, vals):
         """Writes the module's own fields on invoices without the accounting machinery of
         ``account.move.write`` (no line synchronisation, not an edit by hand)."""
@@ -341,15 +283,6 @@ class AccountMove(models.Model):
             skip_invoice_sync=True,
             skip_account_move_synchronization=True,
         ).write(vals)
-
-    def action_relance_new_payment_plan(self):
-        plan = self.env["relance.payment.plan"]._request_for(self)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "relance.payment.plan",
-            "res_id": plan.id,
-            "views": [(False, "form")],
-        }
 
     # customer portal: controllers/portal.py checks the access, then calls these as sudo
 

@@ -13,8 +13,8 @@ MANAGER_GROUP = "relance_avancee.group_relance_manager"
 class RelanceExecutorHandover(models.AbstractModel):
     """Legal handover channel ("transmettre au contentieux"): the customer's automatic
     reminders stop and the file a bailiff (commissaire de justice) or a collection agency
-    needs is put together in one ZIP attached to the customer: invoice PDFs, the history of
-    the reminders, the call notes, the letters and formal notices with their
+    needs is put together in one ZIP attached to the handover action: invoice PDFs, the
+    history of the reminders, the call notes, the letters and formal notices with their
     registered-letter proof. A manual channel: never executed by the cron; a dunning
     manager executes the proposed handover (to the level's agency) or uses the handover
     wizard (to the agency chosen there): both run ``_hand_over``."""
@@ -42,7 +42,7 @@ class RelanceExecutorHandover(models.AbstractModel):
 
     def _hand_over(self, partner, agency, moves, note=""):
         """Hands these open invoices of the customer over to ``agency``: the recovery file
-        attached to the customer, the handover action done. Returns the file."""
+        made, the handover action done. Returns the file."""
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self._manager_only_text())
         partner = partner.commercial_partner_id
@@ -59,7 +59,12 @@ class RelanceExecutorHandover(models.AbstractModel):
                 "relance_handover_date": fields.Date.context_today(self),
             }
         )
-        self._record_action(partner, moves, histories, bundle)
+        # the file is a dunning document, read by the dunning groups only (see
+        # relance_access.py): the handover action's, else the customer's latest action's
+        # (a policy without a handover level); the customer's chatter only tells of it
+        owner = self._record_action(partner, moves, histories, bundle) or histories[-1:]
+        if owner:
+            bundle.write({"res_model": "relance.history", "res_id": owner[:1].id})
         partner._message_log(
             body=Markup("%s<br/>%s")
             % (
@@ -70,8 +75,7 @@ class RelanceExecutorHandover(models.AbstractModel):
                     count=len(moves),
                 ),
                 note or "",
-            ),
-            attachment_ids=bundle.ids,
+            )
         )
         return bundle
 
@@ -150,19 +154,20 @@ class RelanceExecutorHandover(models.AbstractModel):
 
     def _record_action(self, partner, moves, histories, bundle):
         """The handover action of the history: the one the run proposed, else a new one at
-        the policy's handover level."""
+        the policy's handover level (none without such a level or invoice left to hand
+        over). Returns it."""
         todo = histories.filtered(lambda h: h.channel == "handover" and h.state == "todo")
         if todo:
             todo.write({"state": "done", "attachment_id": bundle.id, "reason": False})
-            return
+            return todo
         channel = self.env.ref("relance_avancee.channel_handover")
         level = moves.relance_policy_id.level_ids.filtered(lambda lv: channel in lv.channel_ids)[:1]
         done = histories.filtered(lambda h: h.channel == "handover").line_ids.move_id
         remaining = moves - done
         if not level or not remaining:
-            return
+            return histories.browse()
         history_model = self.env["relance.history"]
-        history_model.create(
+        return history_model.create(
             history_model._action_values(
                 partner, level, channel, remaining, state="done", attachment_id=bundle.id
             )

@@ -9,8 +9,10 @@ LETTER_REPORT = "relance_avancee.report_relance_letter"
 
 class RelanceExecutorLetter(models.AbstractModel):
     """Letter channel: one QWeb PDF per customer and action, rendered in batch, attached to
-    the action and to the customer's chatter, to print and post; the action stays to do
-    until it is marked as posted. Generating again never makes a second letter."""
+    the action, to print and post; the action stays to do until it is marked as posted.
+    Generating again never makes a second letter. The letter is the action's document: only
+    the dunning groups read it (not every employee who reads the customer, see
+    relance_access.py); the customer's chatter only says it was prepared."""
 
     _name = "relance.executor.letter"
     _inherit = "relance.executor"
@@ -34,8 +36,8 @@ class RelanceExecutorLetter(models.AbstractModel):
                         "name": self._filename(history),
                         "raw": pdfs[history.id],
                         "mimetype": "application/pdf",
-                        "res_model": "res.partner",
-                        "res_id": history.partner_id.id,
+                        "res_model": "relance.history",
+                        "res_id": history.id,
                     }
                     for history in rendered
                 ]
@@ -45,8 +47,7 @@ class RelanceExecutorLetter(models.AbstractModel):
             history.attachment_id = attachment
             history.reason = self._to_do_text()
             history.partner_id._message_log(
-                body=self.env._("%(document)s prepared.", document=history.display_name),
-                attachment_ids=attachment.ids,
+                body=self.env._("%(document)s prepared.", document=history.display_name)
             )
 
     def _print_line(self, line):
@@ -93,8 +94,8 @@ class RelanceExecutorLetter(models.AbstractModel):
                     "name": self.env._("Letters.pdf"),
                     "raw": merge_pdf(documents) if len(documents) > 1 else documents[0],
                     "mimetype": "application/pdf",
-                    "res_model": "relance.run" if histories.run_id else "res.partner",
-                    "res_id": histories.run_id[:1].id or histories.partner_id[:1].id,
+                    "res_model": "relance.run" if histories.run_id else "relance.history",
+                    "res_id": histories.run_id[:1].id or histories[:1].id,
                 }
             )
         )

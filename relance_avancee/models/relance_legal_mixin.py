@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..legal import prescription_date
+from .relance_access import DUNNING_READERS
 
 
 class RelanceLegalMixin(models.AbstractModel):
@@ -22,29 +23,38 @@ class RelanceLegalMixin(models.AbstractModel):
         compute="_compute_relance_legal_amounts",
         help="B2B: penalties at the company's rate from the day after the due date. "
         "B2C: legal interest from the formal notice only.",
+        groups=DUNNING_READERS,
     )
     relance_indemnity_amount = fields.Monetary(
         "Recovery indemnity",
         currency_field="company_currency_id",
         compute="_compute_relance_legal_amounts",
         help="Fixed 40 EUR per late invoice of a business customer (D441-5), not subject to VAT.",
+        groups=DUNNING_READERS,
     )
     relance_claimable_amount = fields.Monetary(
         "Total claimable",
         currency_field="company_currency_id",
         compute="_compute_relance_legal_amounts",
+        groups=DUNNING_READERS,
     )
     relance_legal_warning = fields.Char(
-        "Interest warning", compute="_compute_relance_legal_amounts"
+        "Interest warning", compute="_compute_relance_legal_amounts", groups=DUNNING_READERS
     )
     relance_impact_amount = fields.Monetary(
         "Revenue to make up",
         currency_field="company_currency_id",
         compute="_compute_relance_legal_amounts",
         help="Sales needed to make up for the unpaid amount at the company's average margin.",
+        groups=DUNNING_READERS,
     )
     relance_penalty_move_id = fields.Many2one(
-        "account.move", "Penalty invoice", copy=False, readonly=True, index="btree_not_null"
+        "account.move",
+        "Penalty invoice",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups=DUNNING_READERS,
     )
     relance_prescription_date = fields.Date(
         "Prescription date",
@@ -53,6 +63,7 @@ class RelanceLegalMixin(models.AbstractModel):
         help="5 years between merchants (Code de commerce L110-4), 2 years against a consumer "
         "(Code de la consommation L218-2), from the delivery date, else the invoice date, or "
         "from the last interruption.",
+        groups=DUNNING_READERS,
     )
     relance_interruption_date = fields.Date(
         "Prescription interrupted on",
@@ -60,9 +71,10 @@ class RelanceLegalMixin(models.AbstractModel):
         tracking=True,
         help="An acknowledgment of debt, a court claim or an enforcement act restarts the "
         "prescription period; reminders and formal notices do not.",
+        groups=DUNNING_READERS,
     )
     relance_prescription_alerted = fields.Integer(
-        "Prescription alert sent (days before)", copy=False, readonly=True
+        "Prescription alert sent (days before)", copy=False, readonly=True, groups=DUNNING_READERS
     )
     relance_interruption_type = fields.Selection(
         [
@@ -72,6 +84,7 @@ class RelanceLegalMixin(models.AbstractModel):
         ],
         "Interruption",
         copy=False,
+        groups=DUNNING_READERS,
     )
 
     relance_early_discount_mention = fields.Char(

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..legal import FIXED_INDEMNITY_EUR
+from .relance_access import DUNNING_READERS
 
 PENALTY_MODES = [
     ("ecb", "ECB rate + 10 points (legal default)"),
@@ -21,41 +22,53 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     relance_penalty_mode = fields.Selection(
-        PENALTY_MODES, "Late-payment penalty rate", default="ecb", required=True
+        PENALTY_MODES,
+        "Late-payment penalty rate",
+        default="ecb",
+        required=True,
+        groups=DUNNING_READERS,
     )
     relance_penalty_rate = fields.Float(
         "Contractual penalty rate (%)",
         digits=(6, 3),
         help="Annual rate agreed in the general terms; at least 3 times the legal interest rate.",
+        groups=DUNNING_READERS,
     )
     relance_claim_indemnity = fields.Boolean(
         "Claim the fixed recovery indemnity",
         default=True,
         help="40 EUR per late invoice of a business customer (Code de commerce D441-5).",
+        groups=DUNNING_READERS,
     )
     relance_indemnity_amount = fields.Float(
-        "Fixed recovery indemnity (EUR)", default=FIXED_INDEMNITY_EUR
+        "Fixed recovery indemnity (EUR)", default=FIXED_INDEMNITY_EUR, groups=DUNNING_READERS
     )
     relance_margin_rate = fields.Float(
         "Average margin (%)",
         default=20.0,
         help="Used for the impact of an unpaid invoice: the revenue needed to make up for it.",
+        groups=DUNNING_READERS,
     )
     relance_promise_grace_days = fields.Integer(
         "Promise grace days",
         default=3,
         help="Days after a promised date (or an instalment date) before it counts as broken.",
+        groups=DUNNING_READERS,
     )
-    relance_plan_installments = fields.Integer("Default instalments of a payment plan", default=3)
+    relance_plan_installments = fields.Integer(
+        "Default instalments of a payment plan", default=3, groups=DUNNING_READERS
+    )
     relance_grade_good_days = fields.Integer(
         "Good payer up to (days late)",
         default=5,
         help="Average days late over 12 months up to which a customer is a good payer.",
+        groups=DUNNING_READERS,
     )
     relance_grade_poor_days = fields.Integer(
         "Poor payer from (days late)",
         default=30,
         help="Average days late over 12 months from which a customer is a poor payer.",
+        groups=DUNNING_READERS,
     )
 
     @api.constrains("relance_penalty_mode", "relance_penalty_rate")

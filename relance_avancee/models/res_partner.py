@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..report.relance_statement import STATEMENT_MODEL
+from .relance_access import DUNNING_READERS, copy_data_readable
 from .relance_policy import POLICY_TYPES
 
 GRADES = [("good", "Good payer"), ("average", "Average payer"), ("poor", "Poor payer")]
@@ -28,19 +29,22 @@ class ResPartner(models.Model):
         readonly=False,
         recursive=True,
         help="Companies are reminded with the B2B policy, individuals with the B2C one.",
+        groups=DUNNING_READERS,
     )
     relance_policy_id = fields.Many2one(
         "relance.policy",
         "Dunning policy",
         domain="[('policy_type', '=', relance_policy_type), ('is_template', '=', False)]",
         help="Overrides the company's default policy for this customer type.",
+        groups=DUNNING_READERS,
     )
-    relance_excluded = fields.Boolean("Excluded from dunning")
-    relance_exclusion_reason = fields.Char("Exclusion reason")
+    relance_excluded = fields.Boolean("Excluded from dunning", groups=DUNNING_READERS)
+    relance_exclusion_reason = fields.Char("Exclusion reason", groups=DUNNING_READERS)
     relance_user_id = fields.Many2one(
         "res.users",
         "Credit controller",
         help="Receives this customer's calls and validations.",
+        groups=DUNNING_READERS,
     )
     relance_contact_id = fields.Many2one(
         "res.partner",
@@ -50,14 +54,17 @@ class ResPartner(models.Model):
         readonly=False,
         domain="[('id', 'child_of', commercial_partner_id)]",
         help="Who receives the reminders; by default the invoice address, else the customer.",
+        groups=DUNNING_READERS,
     )
     relance_reminder_copy = fields.Boolean(
         "Copy of reminders",
         help="An accounting contact of the customer who receives the dunning emails in copy.",
+        groups=DUNNING_READERS,
     )
     relance_channel_preference = fields.Selection(
         [("email", "Email"), ("sms", "SMS"), ("call", "Phone call"), ("letter", "Letter")],
         "Preferred channel",
+        groups=DUNNING_READERS,
     )
 
     # the number itself is Odoo's phone_sanitized (phone_validation): what dunning adds is
@@ -66,31 +73,48 @@ class ResPartner(models.Model):
         "Phone (E.164)",
         related="phone_sanitized",
         help="The phone number normalised for calls and SMS, e.g. +33612345678.",
+        groups=DUNNING_READERS,
     )
-    relance_phone_national = fields.Char("Phone (national)", compute="_compute_relance_phone")
-    relance_phone_is_mobile = fields.Boolean("Mobile phone", compute="_compute_relance_phone")
-    relance_phone_warning = fields.Char("Phone warning", compute="_compute_relance_phone")
+    relance_phone_national = fields.Char(
+        "Phone (national)", compute="_compute_relance_phone", groups=DUNNING_READERS
+    )
+    relance_phone_is_mobile = fields.Boolean(
+        "Mobile phone", compute="_compute_relance_phone", groups=DUNNING_READERS
+    )
+    relance_phone_warning = fields.Char(
+        "Phone warning", compute="_compute_relance_phone", groups=DUNNING_READERS
+    )
     relance_handover_partner_id = fields.Many2one(
         "res.partner",
         "Handed over to",
         help="The collection agency, bailiff (commissaire de justice) or lawyer in charge.",
+        groups=DUNNING_READERS,
     )
-    relance_handover_date = fields.Date("Handed over on", readonly=True)
+    relance_handover_date = fields.Date("Handed over on", readonly=True, groups=DUNNING_READERS)
     relance_avg_days_late = fields.Float(
-        "Average days late", compute="_compute_relance_behaviour", digits=(16, 1)
+        "Average days late",
+        compute="_compute_relance_behaviour",
+        digits=(16, 1),
+        groups=DUNNING_READERS,
     )
     relance_on_time_rate = fields.Float(
-        "Paid on time (%)", compute="_compute_relance_behaviour", digits=(16, 1)
+        "Paid on time (%)",
+        compute="_compute_relance_behaviour",
+        digits=(16, 1),
+        groups=DUNNING_READERS,
     )
-    relance_reminder_count = fields.Integer("Reminders", compute="_compute_relance_behaviour")
+    relance_reminder_count = fields.Integer(
+        "Reminders", compute="_compute_relance_behaviour", groups=DUNNING_READERS
+    )
     relance_open_dispute_count = fields.Integer(
-        "Open disputes", compute="_compute_relance_behaviour"
+        "Open disputes", compute="_compute_relance_behaviour", groups=DUNNING_READERS
     )
     relance_behaviour_grade = fields.Selection(
         GRADES,
         "Payment behaviour",
         compute="_compute_relance_behaviour",
         help="From the average days late of the invoices paid over the last 12 months.",
+        groups=DUNNING_READERS,
     )
 
     def _compute_relance_behaviour(self):
@@ -223,6 +247,9 @@ class ResPartner(models.Model):
             invoice_contacts = partner.child_ids.filtered(lambda c: c.type == "invoice")
             partner.relance_contact_id = invoice_contacts[:1] or partner
 
+    def copy_data(self, default=None):
+        return copy_data_readable(self, default, super().copy_data)
+
     @api.model
     def _commercial_fields(self):
         return [
@@ -240,14 +267,15 @@ class ResPartner(models.Model):
         Never a portal user, someone archived nor OdooBot (the current user of portal
         requests and crons): the administrator when nobody qualifies."""
         self.ensure_one()
-        customer = self.commercial_partner_id
+        # the dunning fields read as sudo: any user may ask (a portal request, a reply)
+        customer = self.commercial_partner_id.sudo()
         candidates = (
             customer.relance_user_id,
             customer.user_id,
             policy and policy.default_user_id,
             salesperson,
         )
-        return next(
+        controller = next(
             (
                 user
                 for user in candidates
@@ -255,6 +283,7 @@ class ResPartner(models.Model):
             ),
             self.env.ref("base.user_admin"),
         )
+        return controller.with_env(self.env)
 
     # ------------------------------------------------------------------------------------
     # Customer statement (relevé de compte, see report/relance_statement.py)

@@ -15,3 +15,4 @@ from . import test_already_paid
 from . import test_statement
 from . import test_preview
 from . import test_credit_controller
+from . import test_field_access

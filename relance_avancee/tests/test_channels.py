@@ -291,7 +291,9 @@ class TestChannels(RelanceCommon):
         attachments = histories.attachment_id
         self.assertEqual(len(attachments), 2, "one letter per customer")
         self.assertTrue(all(a.raw.startswith(b"%PDF") for a in attachments))
-        self.assertEqual(set(attachments.mapped("res_id")), set(histories.partner_id.ids))
+        # each the document of its action, read by the dunning groups only
+        self.assertEqual(set(attachments.mapped("res_model")), {"relance.history"})
+        self.assertEqual(set(attachments.mapped("res_id")), set(histories.ids))
         count = self.env["relance.history"].search_count([])
         second = run.action_print_letters()
         self.assertEqual(histories.attachment_id, attachments)

@@ -90,8 +90,12 @@ class TestDemo(TransactionCase):
                 "relance_handed_over"
             )
         )
+        # the recovery file is the handover action's, read by the dunning groups only
+        handover = self.env["relance.history"].search(
+            [("partner_id", "=", handed_over.id), ("channel", "=", "handover")]
+        )
         zips = self.env["ir.attachment"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", handed_over.id)]
+            [("res_model", "=", "relance.history"), ("res_id", "in", handover.ids)]
         )
         self.assertIn("application/zip", zips.mapped("mimetype"))
 

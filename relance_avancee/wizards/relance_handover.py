@@ -4,8 +4,8 @@ from odoo import fields, models
 class RelanceHandover(models.TransientModel):
     """Hand over to legal recovery ("transmettre au contentieux"): the customer's automatic
     reminders stop and the file a bailiff (commissaire de justice) or a collection agency
-    needs is put together in one ZIP attached to the customer: invoice PDFs, the history of
-    the reminders, the call notes, the letters and formal notices with their
+    needs is put together in one ZIP attached to the handover action: invoice PDFs, the
+    history of the reminders, the call notes, the letters and formal notices with their
     registered-letter proof."""
 
     _name = "relance.handover"
