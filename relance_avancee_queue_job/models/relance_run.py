@@ -47,7 +47,10 @@ class RelanceRun(models.Model):
             for run_lines in lines.sorted("id").grouped("run_id").values()
             for start in range(0, len(run_lines), size)
         ]
-        executions = [batch._relance_delayable_execution(include_manual) for batch in batches]
+        without_pdf = lines._invoices_without_pdf()
+        executions = [
+            batch._relance_delayable_execution(include_manual, without_pdf) for batch in batches
+        ]
         finish = lines.run_id.delayable(
             channel=CHANNEL, description=self.env._("Dunning runs: close and notify")
         )._relance_job_finish()

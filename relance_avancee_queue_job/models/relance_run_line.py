@@ -43,17 +43,18 @@ class RelanceRunLine(models.Model):
         active = self._relance_jobs().filtered(lambda j: j.state in ACTIVE_JOB_STATES)
         return self.filtered(lambda line: line.job_uuid in set(active.mapped("uuid")))
 
-    def _relance_delayable_execution(self, include_manual):
+    def _relance_delayable_execution(self, include_manual, without_pdf):
         """``(graph, execute)``: the job executing these lines, after the job rendering
-        their invoices' missing PDFs when there are some (the mails then wait for their
-        attachments without a transaction held open meanwhile)."""
+        their invoices' missing PDFs (``without_pdf``: the invoices of all the lines being
+        enqueued that have none) when there are some: the mails then wait for their
+        attachments without a transaction held open meanwhile."""
         description = self.env._(
             "%(run)s: %(count)s customers", run=self.run_id[:1].name, count=len(self)
         )
         execute = self.delayable(
             channel=CHANNEL, identity_key=identity_exact, description=description
         )._relance_job_execute(include_manual=include_manual)
-        if not self._invoices_without_pdf():
+        if not self.move_ids & without_pdf:
             return execute, execute
         render = self.delayable(
             channel=CHANNEL,
@@ -63,14 +64,28 @@ class RelanceRunLine(models.Model):
         return chain(render, execute), execute
 
     def _invoices_without_pdf(self):
-        """The invoices of these lines whose level mails them without a stored PDF."""
+        """The invoices of these lines whose level mails them and that have no stored PDF
+        (one query on the attachments, not the invoices' computed PDF field)."""
         if self.env.context.get("relance_no_pdf"):
             return self.env["account.move"]
         mailed = self.filtered(
             lambda line: line.level_id.attach_invoices
             and "email" in line.level_id.channel_ids.mapped("code")
         )
-        return mailed.move_ids.filtered(lambda move: not move.invoice_pdf_report_id)
+        moves = mailed.move_ids
+        stored = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_field", "=", "invoice_pdf_report_file"),
+                    ("res_id", "in", moves.ids),
+                ],
+                ["res_id"],
+            )
+        )
+        return moves - moves.browse(stored.mapped("res_id"))
 
     def _relance_job_store_pdfs(self):
         """Job: renders and stores the missing invoice PDFs of these lines; retried while

@@ -37,6 +37,14 @@ class TestQueueJob(RelanceCommon):
                 cls._relance_invoice(c, 100.0 * (i + 1), DUE) for i, c in enumerate(cls.customers)
             ]
 
+    def setUp(self):
+        super().setUp()
+        # jobs committed before the test (another test's, a crash test's) are not its own
+        self.jobs_before = self.env["queue.job"].sudo().search([]).ids
+
+    def _jobs(self, domain=()):
+        return self.env["queue.job"].sudo().search([*domain, ("id", "not in", self.jobs_before)])
+
     def _run(self):
         with freeze_time(DAY):
             return self.env["relance.engine"]._prepare_run(DAY, self.company)
@@ -44,7 +52,9 @@ class TestQueueJob(RelanceCommon):
     def _received(self, run):
         """What the customers received and what was recorded, per customer."""
         self.env.flush_all()
-        mails = self.env["mail.mail"].search([("model", "=", "res.partner")])
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", self.customers.ids)]
+        )
         return {
             line.partner_id.name: (
                 line.state,
@@ -59,7 +69,7 @@ class TestQueueJob(RelanceCommon):
         """Runs the stored jobs as queue_job's runner does (its own controller code, in
         this test's transaction), dependencies in order; returns the jobs run."""
         done = self.env["queue.job"].sudo()
-        while pending := self.env["queue.job"].sudo().search([("state", "=", "pending")]):
+        while pending := self._jobs([("state", "=", "pending")]):
             for record in pending:
                 job = Job.load(self.env, record.uuid)
                 job.set_started()
@@ -116,7 +126,7 @@ class TestQueueJob(RelanceCommon):
             run.action_validate()
             # validating again, or the cron, enqueues nothing more: every line has its job
             run.line_ids.run_id._execute_lines(run.line_ids, include_manual=True)
-        jobs = self.env["queue.job"].sudo().search([("model_name", "=", "relance.run.line")])
+        jobs = self._jobs([("model_name", "=", "relance.run.line")])
         self.assertEqual(len(jobs), 3)
         self.env.invalidate_all()
         self.assertEqual(set(run.line_ids.mapped("job_uuid")), set(jobs.mapped("uuid")))
@@ -143,7 +153,9 @@ class TestQueueJob(RelanceCommon):
         self.assertFalse(run.job_failed_count)
         self.assertEqual(run.state, "done")
         # each customer reminded once
-        mails = self.env["mail.mail"].search([("model", "=", "res.partner")])
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", self.customers.ids)]
+        )
         self.assertEqual(len(mails), 5)
         self.assertEqual(len(set(mails.mapped("res_id"))), 5)
 
@@ -154,7 +166,7 @@ class TestQueueJob(RelanceCommon):
             self.env["relance.run"]._cron_run_dunning()
         run = self.invoices[0].relance_run_line_ids.run_id
         self.assertEqual(len(run.line_ids), 6)
-        jobs = self.env["queue.job"].sudo().search([("model_name", "=", "relance.run.line")])
+        jobs = self._jobs([("model_name", "=", "relance.run.line")])
         self.assertEqual(len(jobs), 3)
         # no accountant is asked to validate what the jobs execute
         self.assertFalse(run.activity_ids)
@@ -177,12 +189,14 @@ class TestQueueJob(RelanceCommon):
             run._execute_lines(run.line_ids)
             run.line_ids.job_uuid = False
             self.env["relance.run"]._cron_run_dunning()
-        jobs = self.env["queue.job"].sudo().search([("model_name", "=", "relance.run.line")])
+        jobs = self._jobs([("model_name", "=", "relance.run.line")])
         self.assertEqual(len(jobs), 6)  # the cron's set is the second's (same identity)
         with freeze_time(DAY):
             self._run_stored_jobs()
         self.assertEqual(run.state, "done")
-        mails = self.env["mail.mail"].search([("model", "=", "res.partner")])
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", self.customers.ids)]
+        )
         self.assertEqual(sorted(mails.mapped("res_id")), sorted(self.customers[:5].ids))
         history_lines = run.line_ids.move_ids.relance_history_line_ids
         keys = [(hl.move_id, hl.level_id, hl.channel) for hl in history_lines]
@@ -196,7 +210,7 @@ class TestQueueJob(RelanceCommon):
         run = self._run().with_context(relance_no_pdf=False)
         with freeze_time(DAY):
             run.action_validate()
-        jobs = self.env["queue.job"].sudo().search([])
+        jobs = self._jobs()
         by_method = {
             name: jobs.filtered(lambda j, n=name: j.method_name == n)
             for name in ("_relance_job_execute", "_relance_job_store_pdfs", "_relance_job_finish")
