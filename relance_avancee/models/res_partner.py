@@ -281,9 +281,10 @@ class ResPartner(models.Model):
                 for user in candidates
                 if user and user.active and user._is_internal() and not user._is_superuser()
             ),
-            self.env.ref("base.user_admin"),
+            None,
         )
-        return controller.with_env(self.env)
+        # the administrator only when nobody qualifies (env.ref costs a query a call)
+        return (controller or self.env.ref("base.user_admin")).with_env(self.env)
 
     # ------------------------------------------------------------------------------------
     # Customer statement (relevé de compte, see report/relance_statement.py)
