@@ -58,7 +58,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -69,7 +68,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psutil
-import psycopg2
+from odoo_processes import connect, db_params, free_port, group_members, port_free, query
 
 ROOT = Path(__file__).resolve().parent.parent
 ODOO_SH = ROOT / "scripts" / "odoo.sh"
@@ -143,29 +142,6 @@ def parse_args():
 # ----------------------------------------------------------------------------------------
 # PostgreSQL, outside the ORM
 # ----------------------------------------------------------------------------------------
-
-
-def db_params(db_name):
-    from odoo.tools import config
-
-    params = {"dbname": db_name}
-    for key in ("host", "port", "user", "password"):
-        value = config.get(f"db_{key}")
-        if value:
-            params[key] = str(value)
-    return params
-
-
-def connect(db_name):
-    conn = psycopg2.connect(**db_params(db_name))
-    conn.autocommit = True
-    return conn
-
-
-def query(conn, sql, params=None):
-    with conn.cursor() as cr:
-        cr.execute(sql, params)
-        return cr.fetchall() if cr.description else []
 
 
 def pg_cli(*args):
@@ -589,42 +565,6 @@ def measure_one_job(env, run_id, size):
 # ----------------------------------------------------------------------------------------
 # The server, in its own process group (as scripts/crash_test.py)
 # ----------------------------------------------------------------------------------------
-
-
-def free_port(taken=()):
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in taken:
-            return port
-
-
-def port_free(port):
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def group_members(pgid, name=None):
-    """The live (non-zombie) processes of this process group (whose command is ``name``)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm, rest = stat.split("(", 1)[1].rsplit(")", 1)
-        state, _ppid, pgrp = rest.split()[:3]
-        if int(pgrp) == pgid and state != "Z" and name in (None, comm):
-            members.append(int(entry.name))
-    return members
 
 
 class Server:

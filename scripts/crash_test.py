@@ -53,12 +53,10 @@ Exit status 0 when every check passes, 1 otherwise (the reasons are printed).
 
 import argparse
 import atexit
-import configparser
 import contextlib
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -67,6 +65,7 @@ from collections import Counter
 from pathlib import Path
 
 import psycopg2
+from odoo_processes import connect, db_params, free_port, group_members, port_free, query
 
 ROOT = Path(__file__).resolve().parent.parent
 ODOO_SH = ROOT / "scripts" / "odoo.sh"
@@ -119,31 +118,6 @@ def parse_args():
 # ----------------------------------------------------------------------------------------
 # Database access (this process, not the server)
 # ----------------------------------------------------------------------------------------
-
-
-def db_params(db_name):
-    """psycopg2 connection parameters of the checkout's odoo.conf."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(CONF)
-    options = parser["options"]
-    params = {"dbname": db_name}
-    for key in ("host", "port", "user", "password"):
-        value = options.get(f"db_{key}", "").strip()
-        if value and value.lower() != "false":
-            params[key] = value
-    return params
-
-
-def connect(db_name):
-    conn = psycopg2.connect(**db_params(db_name))
-    conn.autocommit = True
-    return conn
-
-
-def query(conn, sql, params=None):
-    with conn.cursor() as cr:
-        cr.execute(sql, params)
-        return cr.fetchall()
 
 
 def database_exists(db_name):
@@ -293,40 +267,6 @@ def prepare_data(db_name, args, url, stamp):
 # ----------------------------------------------------------------------------------------
 # The server, in its own process group
 # ----------------------------------------------------------------------------------------
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_free(port):
-    """Whether nothing listens on the port (Odoo binds it with SO_REUSEADDR too)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def group_members(pgid, name=None):
-    """The live (non-zombie) processes of this process group (whose command is ``name``)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm, rest = stat.split("(", 1)[1].rsplit(")", 1)
-        state, _ppid, pgrp = rest.split()[:3]
-        if int(pgrp) == pgid and state != "Z" and name in (None, comm):
-            members.append(int(entry.name))
-    return members
 
 
 class Server:
