@@ -140,7 +140,7 @@ class RelanceRun(models.Model):
         engine.env["relance.payment.plan"]._cron_check(today)
         engine.env["relance.payment.declaration"]._cron_check(today)
         engine.env["relance.legal"]._prescription_alerts(today, companies)
-        runs = self.browse()
+        runs = engine.env["relance.run"]
         for company in companies:
             runs |= engine.with_company(company)._prepare_run(today, company)
         automatic = engine.env["relance.run.line"].search(

@@ -283,8 +283,12 @@ class ResPartner(models.Model):
             ),
             None,
         )
-        # the administrator only when nobody qualifies (env.ref costs a query a call)
-        return (controller or self.env.ref("base.user_admin")).with_env(self.env)
+        if not controller:
+            # the administrator when nobody qualifies (the id is cached: env.ref would cost
+            # a query a customer)
+            admin_id = self.env["ir.model.data"]._xmlid_to_res_id("base.user_admin")
+            controller = self.env["res.users"].browse(admin_id)
+        return controller.with_env(self.env)
 
     # ------------------------------------------------------------------------------------
     # Customer statement (relevé de compte, see report/relance_statement.py)
