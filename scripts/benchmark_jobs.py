@@ -68,7 +68,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import psutil
-from odoo_processes import connect, db_params, free_port, group_members, port_free, query
+from odoo_processes import (
+    connect,
+    db_params,
+    free_port,
+    group_members,
+    port_free,
+    query,
+    server_command,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ODOO_SH = ROOT / "scripts" / "odoo.sh"
@@ -590,24 +598,7 @@ class Server:
         return self.process.pid
 
     def start(self):
-        command = [
-            str(ODOO_SH),
-            "-d",
-            self.db_name,
-            "--db-filter",
-            f"^{self.db_name}$",
-            f"--workers={self.workers}",
-            "--max-cron-threads=0",
-            "--load=base,web,queue_job",
-            "--http-port",
-            str(self.port),
-            "--gevent-port",
-            str(self.gevent_port),
-            "--limit-time-real",
-            "900",
-            "--limit-time-cpu",
-            "900",
-        ]
+        command = server_command(self.db_name, self.workers, self.port, self.gevent_port, 900)
         env = {**os.environ, "ODOO_QUEUE_JOB_CHANNELS": self.channels}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

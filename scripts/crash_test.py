@@ -65,7 +65,15 @@ from collections import Counter
 from pathlib import Path
 
 import psycopg2
-from odoo_processes import connect, db_params, free_port, group_members, port_free, query
+from odoo_processes import (
+    connect,
+    db_params,
+    free_port,
+    group_members,
+    port_free,
+    query,
+    server_command,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ODOO_SH = ROOT / "scripts" / "odoo.sh"
@@ -289,22 +297,7 @@ class Server:
     def start(self):
         if not port_free(self.port):
             raise CheckFailed(f"port {self.port} is busy before the server starts")
-        command = [
-            str(ODOO_SH),
-            "-d",
-            self.db_name,
-            "--db-filter",
-            f"^{self.db_name}$",
-            f"--workers={self.workers}",
-            "--max-cron-threads=0",
-            "--load=base,web,queue_job",
-            "--http-port",
-            str(self.port),
-            "--gevent-port",
-            str(self.gevent_port),
-            "--limit-time-real",
-            "300",
-        ]
+        command = server_command(self.db_name, self.workers, self.port, self.gevent_port, 300)
         env = {**os.environ, "ODOO_QUEUE_JOB_CHANNELS": CHANNELS}
         folder = self.log_path.parent
         with self.log_path.open("ab") as log:

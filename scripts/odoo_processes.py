@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg2
 
 CONF = Path(__file__).resolve().parent.parent / "odoo.conf"
+ODOO_SH = Path(__file__).resolve().parent / "odoo.sh"
 
 
 def db_params(db_name):
@@ -34,6 +35,29 @@ def query(conn, sql, params=None):
     with conn.cursor() as cr:
         cr.execute(sql, params)
         return cr.fetchall() if cr.description else []
+
+
+def server_command(db_name, workers, port, gevent_port, limit_seconds):
+    """``scripts/odoo.sh`` serving only this database with HTTP workers and queue_job's job
+    runner (loaded server-wide), no cron, requests (jobs) allowed ``limit_seconds``."""
+    return [
+        str(ODOO_SH),
+        "-d",
+        db_name,
+        "--db-filter",
+        f"^{db_name}$",
+        f"--workers={workers}",
+        "--max-cron-threads=0",
+        "--load=base,web,queue_job",
+        "--http-port",
+        str(port),
+        "--gevent-port",
+        str(gevent_port),
+        "--limit-time-real",
+        str(limit_seconds),
+        "--limit-time-cpu",
+        str(limit_seconds),
+    ]
 
 
 def free_port(taken=()):
