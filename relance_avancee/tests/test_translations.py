@@ -8,22 +8,28 @@ from odoo.tools.translate import TranslationModuleReader
 I18N = Path(__file__).resolve().parent.parent / "i18n"
 
 
+def assert_french(test, module, i18n):
+    """Every string of ``module`` has its French in ``i18n``/fr.po; returns its strings."""
+    reader = TranslationModuleReader(test.env.cr, modules=[module], lang="en_US")
+    source_terms = {term[4] for term in reader if term[0] == module}
+    # obsolete (#~) and fuzzy entries are ignored by Odoo: they translate nothing
+    french = {
+        entry.msgid: entry.msgstr
+        for entry in polib.pofile(str(i18n / "fr.po"))
+        if not entry.obsolete and "fuzzy" not in entry.flags
+    }
+    missing = sorted(term for term in source_terms if not french.get(term))
+    test.assertFalse(missing, f"strings without French in {module}/i18n/fr.po: {missing[:20]}")
+    return source_terms
+
+
 @tagged("post_install", "-at_install")
 class TestTranslations(TransactionCase):
     """Every string of the module has its French, and the shipped template is up to date."""
 
     def test_every_module_string_has_its_french(self):
-        reader = TranslationModuleReader(self.env.cr, modules=["relance_avancee"], lang="en_US")
-        source_terms = {term[4] for term in reader if term[0] == "relance_avancee"}
+        source_terms = assert_french(self, "relance_avancee", I18N)
         self.assertGreater(len(source_terms), 500)
-        # obsolete (#~) and fuzzy entries are ignored by Odoo: they translate nothing
-        french = {
-            entry.msgid: entry.msgstr
-            for entry in polib.pofile(str(I18N / "fr.po"))
-            if not entry.obsolete and "fuzzy" not in entry.flags
-        }
-        missing = sorted(term for term in source_terms if not french.get(term))
-        self.assertFalse(missing, f"strings without French in i18n/fr.po: {missing[:20]}")
         template = {
             entry.msgid
             for entry in polib.pofile(str(I18N / "relance_avancee.pot"))
