@@ -68,6 +68,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psutil
+from benchmark_install import columns
 from odoo_processes import (
     connect,
     db_params,
@@ -293,14 +294,6 @@ def base_invoices(env, partners, count, seed):
     invoices.action_post()
     env.cr.commit()
     return invoices
-
-
-def columns(cr, table, skip):
-    cr.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-        (table,),
-    )
-    return [name for (name,) in cr.fetchall() if name not in skip]
 
 
 def multiply(env, invoices, partners, total):

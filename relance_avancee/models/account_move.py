@@ -176,8 +176,9 @@ class AccountMove(models.Model):
     )
     @api.depends_context("relance_date")
     def _compute_relance_position(self):
+        today = self._relance_today()
         positions = self.env["relance.engine"]._positions(
-            self._relance_today(), SQL("move.id IN %s", tuple(self._origin.ids) or (0,))
+            today, SQL("move.id IN %s", tuple(self._origin.ids) or (0,))
         )
         levels = self.env["relance.level"]
         for move in self:
@@ -186,7 +187,7 @@ class AccountMove(models.Model):
             move.relance_next_date = next_date
             move.relance_state = state
             move.relance_due_date = due
-            late = due and state not in (False, "closed") and (self._relance_today() - due).days
+            late = due and state not in (False, "closed") and (today - due).days
             move.relance_days_overdue = max(late or 0, 0)
 
     def _search_relance_state(self, operator, value):
