@@ -6,7 +6,8 @@ workers and queue_job's runner, with 1 and with 2 jobs at once: without PDF, wit
 invoice PDFs already stored, with the PDFs rendered during the run (on a subset of
 customers); wall time, ms per customer, peak RSS of each kind of server process.
 
-1. Database ``relance_jobs_bench`` (``--reuse`` keeps it): ``-i account`` and the generic
+1. Database ``relance_jobs_bench`` (``--reuse`` keeps it, and updates the modules to the
+   checkout's code): ``-i account`` and the generic
    chart, ``--customers`` companies with an email (ORM, in batches), ``BASE_INVOICES``
    posted invoices with the ORM, then SQL copies up to ``--invoices``: each copy has its own
    name and its own customer (``partner_id``, ``commercial_partner_id``,
@@ -392,11 +393,16 @@ def generate(args):
                 flush=True,
             )
             multiply(env, invoices, partners, args.invoices)
+    close_db(DB_NAME)
     if not installed:
-        close_db(DB_NAME)
         print(f"installing {MODULE} on them…", flush=True)
         seconds = odoo_cli(DB_NAME, "-i", MODULE)
         print(f"  installed in {seconds:.0f} s", flush=True)
+    else:
+        # a database kept with --reuse runs the checkout's code of today
+        print(f"updating {MODULE} and relance_avancee…", flush=True)
+        seconds = odoo_cli(DB_NAME, "-u", f"relance_avancee,{MODULE}")
+        print(f"  updated in {seconds:.0f} s", flush=True)
 
 
 def check_data(env):

@@ -21,6 +21,7 @@ from . import relance_executor_call
 from . import relance_executor_letter
 from . import relance_executor_handover
 from . import ir_actions_report
+from . import ir_qweb
 from . import relance_rate
 from . import res_config_settings
 from . import relance_settlement_mixin

@@ -6,6 +6,8 @@ from odoo import Command, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
+from .ir_qweb import COMPILE_ONCE_KEY
+
 _logger = logging.getLogger(__name__)
 
 STATEMENT_REPORT = "relance_avancee.report_relance_statement"
@@ -45,7 +47,7 @@ class RelanceExecutorEmail(models.AbstractModel):
         for template, template_histories in sendable.grouped(
             lambda h: h.level_id.mail_template_id
         ).items():
-            rendered = template._generate_template(
+            rendered = template.with_context(**{COMPILE_ONCE_KEY: True})._generate_template(
                 template_histories.ids, ["subject", "body_html", "email_from", "reply_to"]
             )
             mail_vals += [

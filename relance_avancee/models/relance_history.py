@@ -4,6 +4,7 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount, format_date
 
 # call outcomes where the customer was spoken to
 ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid")
@@ -152,14 +153,42 @@ class RelanceHistory(models.Model):
         qweb = self.env["ir.qweb"]
         for history in self:
             lang = history.contact_id.lang or history.partner_id.lang or self.env.lang
+            history = history.with_context(lang=lang)  # noqa: PLW2901
             history.invoice_table_html = qweb.with_context(lang=lang)._render(
                 "relance_avancee.relance_invoice_table",
                 {
-                    "history": history,
-                    "bank_sentence": history.with_context(lang=lang)._bank_sentence(),
-                    "unallocated_sentence": history.with_context(lang=lang).unallocated_sentence,
+                    "stages": history._covers_several_levels(),
+                    "rows": history._invoice_table_rows(lang),
+                    "totals": [
+                        (currency.name, format_amount(self.env, amount, currency, lang))
+                        for currency, amount in history._totals_by_currency()
+                    ],
+                    "bank_sentence": history._bank_sentence(),
+                    "unallocated_sentence": history.unallocated_sentence,
                 },
             )
+
+    def _invoice_table_rows(self, lang):
+        """The rows of the mail's table of invoices, formatted in ``lang``."""
+        self.ensure_one()
+        rows = []
+        for line in self.line_ids:
+            move = line.move_id
+            rows.append(
+                {
+                    "name": move.name,
+                    "url": move.get_base_url() + move.get_portal_url(),
+                    "date": format_date(self.env, move.invoice_date, lang_code=lang),
+                    "due": format_date(self.env, move.invoice_date_due, lang_code=lang),
+                    "stage": line.level_id.name,
+                    "total": format_amount(self.env, move.amount_total, move.currency_id, lang),
+                    "residual": format_amount(
+                        self.env, line.amount_residual, move.currency_id, lang
+                    ),
+                    "late": max((self.date - move.invoice_date_due).days, 0),
+                }
+            )
+        return rows
 
     # ------------------------------------------------------------------------------------
     # Amounts as the customer reads them: in each invoice's currency, totalled per currency

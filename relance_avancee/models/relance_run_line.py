@@ -188,9 +188,13 @@ class RelanceRunLine(models.Model):
         held, current_by_line = self._lock_current_invoices()
         held._cancel_previews()
         started = self.browse([line.id for line in current_by_line])
+        # the levels before the actions are created (creating them moves the positions)
+        levels = {
+            move: move.relance_next_level_id for moves in current_by_line.values() for move in moves
+        }
         histories = started._create_histories(current_by_line)
         started = started.filtered(lambda line: line.state == "proposed")
-        started._finish_execution(current_by_line, histories)
+        started._finish_execution(current_by_line, histories, levels)
 
     def _record_failure(self, error):
         """This line could not be executed (rolled back): failed, with the reason; its
@@ -216,6 +220,8 @@ class RelanceRunLine(models.Model):
             # the invoices' positions at the run's date, for all the lines in one query
             moves = lines.move_ids.with_context(relance_date=date)
             moves.mapped("relance_next_level_id")
+            # what the actions' values read, for all the invoices in one query
+            moves.fetch(["company_id", "currency_id", "amount_residual", "amount_residual_signed"])
             for line in lines:
                 current = moves.browse(line.move_ids.ids).filtered(line._covers)
                 if current:
@@ -228,11 +234,11 @@ class RelanceRunLine(models.Model):
         )
         return held, current_by_line
 
-    def _finish_execution(self, current_by_line, histories):
-        """These lines are done: their invoices at their levels, their actions
-        ``histories`` executed by their channels."""
+    def _finish_execution(self, current_by_line, histories, levels):
+        """These lines are done: their invoices at their levels (``levels``: {invoice:
+        level}), their actions ``histories`` executed by their channels."""
         self.state = "done"
-        self._set_invoices_level(current_by_line)
+        self._set_invoices_level(current_by_line, levels)
         histories.with_context(tracking_disable=True)._execute()
         self.filtered(
             lambda line: line.history_ids and all(h.state == "failed" for h in line.history_ids)
@@ -261,15 +267,11 @@ class RelanceRunLine(models.Model):
             <= (self.level_id.sequence, self.level_id.offset_days)
         )
 
-    def _set_invoices_level(self, current_by_line):
+    def _set_invoices_level(self, current_by_line, levels):
         """Each invoice now stands at its own level, the lower ones covered by the line's
         communication."""
         self.env["relance.history.line"]._set_levels(
-            {
-                move: (move.relance_next_level_id, line.date)
-                for line in self
-                for move in current_by_line[line]
-            },
+            {move: (levels[move], line.date) for line in self for move in current_by_line[line]},
             relance_skip_reason=False,
         )
 
@@ -303,7 +305,10 @@ class RelanceRunLine(models.Model):
             ["channel", "move_id", "level_id"],
         )
         taken = {(hl.level_id.id, hl.channel, hl.move_id.id) for hl in existing}
-        vals_by_line = {line: line._history_values(current_by_line[line], taken) for line in self}
+        channels = self.env["relance.channel"].search([]).grouped("code")
+        vals_by_line = {
+            line: line._history_values(current_by_line[line], taken, channels) for line in self
+        }
         history_model = self.env["relance.history"].with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
         )
@@ -321,13 +326,14 @@ class RelanceRunLine(models.Model):
                 line.write({"state": "skipped", "reason": self.env._("Executed by another run.")})
         return histories
 
-    def _history_values(self, moves, taken):
+    def _history_values(self, moves, taken, channels):
         """Values of this line's actions: one per channel of its level, for the invoices
-        that have not had it yet, each recorded at its own level."""
+        that have not had it yet, each recorded at its own level (``channels``: every
+        channel by its code)."""
         self.ensure_one()
         history_model = self.env["relance.history"]
         vals_list = []
-        for channel in self.partner_id._relance_channels(self.level_id):
+        for channel in self.partner_id._relance_channels(self.level_id, channels):
             channel_moves = moves.filtered(
                 lambda m, c=channel: (m.relance_next_level_id.id, c.code, m.id) not in taken
             )

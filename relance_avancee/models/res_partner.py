@@ -350,15 +350,14 @@ class ResPartner(models.Model):
                 attachment_ids=message.attachment_ids.ids,
             )
 
-    def _relance_channels(self, level):
+    def _relance_channels(self, level, channels_by_code):
         """The channels of this customer's action at this level: the level's, the customer's
-        preferred channel replacing its email and SMS (each channel once)."""
+        preferred channel replacing its email and SMS (each channel once);
+        ``channels_by_code``: every channel, by its code."""
         self.ensure_one()
         channels = level.channel_ids
         written = channels.filtered(lambda c: c.code in ("email", "sms"))
         if not (self.relance_channel_preference and written):
             return channels
-        preferred = self.env["relance.channel"].search(
-            [("code", "=", self.relance_channel_preference)], limit=1
-        )
+        preferred = channels_by_code.get(self.relance_channel_preference, channels.browse())
         return (channels - written) | preferred

@@ -68,10 +68,12 @@ class MailComposeMessage(models.TransientModel):
             "mail_id": (mails.filtered(lambda m: contact in m.recipient_ids) or mails)[:1].id,
             "contact_id": contact.id,
         }
+        # the levels before the action is done (once done, it moves the positions)
+        levels = {move: move.relance_next_level_id for move in current_by_line[line]}
         history.with_context(tracking_disable=True).write(vals)
         self.env["relance.executor.email"]._log_on_invoices(history)
         others = line.history_ids.filtered(lambda h: h.state == "todo") - history
-        line._finish_execution(current_by_line, others)
+        line._finish_execution(current_by_line, others, levels)
         line.run_id._update_state()
 
     def _action_schedule_message(self):
