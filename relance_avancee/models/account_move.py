@@ -180,6 +180,17 @@ class AccountMove(models.Model):
         positions = self.env["relance.engine"]._positions(
             today, SQL("move.id IN %s", tuple(self._origin.ids) or (0,))
         )
+        self._relance_assign_positions(positions, today)
+
+    def _relance_set_positions(self, positions):
+        """Puts ``positions`` (``relance.engine._positions`` at the context's date, read
+        for these invoices) in their position fields, as their compute would, without
+        reading them again."""
+        fields_ = self.pool.field_computed[self._fields["relance_next_level_id"]]
+        with self.env.protecting(fields_, self):
+            self._relance_assign_positions(positions, self._relance_today())
+
+    def _relance_assign_positions(self, positions, today):
         levels = self.env["relance.level"]
         for move in self:
             level_id, next_date, state, due = positions.get(move._origin.id, (False,) * 4)

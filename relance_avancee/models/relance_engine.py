@@ -26,11 +26,12 @@ class RelanceEngine(models.AbstractModel):
     _description = "Dunning engine"
 
     @api.model
-    def _due_invoices_domain(self, date, companies):
-        """Evaluated with ``relance_date`` = ``date`` in the context (the positions)."""
+    def _due_invoices_domain(self, date, companies, due_ids):
+        """The invoices to remind at ``date`` among ``due_ids``, those whose next dunning
+        date is reached (see ``_due_positions``)."""
         return [
             *self.env["account.move"]._relance_open_invoice_domain(companies),
-            ("relance_next_date", "<=", date),
+            ("id", "in", due_ids),
             ("relance_dispute", "=", False),
             ("relance_payment_plan_id", "=", False),
             "|",
@@ -67,16 +68,18 @@ class RelanceEngine(models.AbstractModel):
         return SQL("SELECT pos.id FROM (%s) pos WHERE %s", positions, where)
 
     @api.model
-    def _positions(self, date, where):
+    def _positions(self, date, where, condition=None):
         """{invoice id: (next level id, next date, state, due date)} at ``date`` of the
-        customer invoices meeting ``where``, an SQL condition on ``move``, in one query (the
-        due date: of the first instalment still open)."""
+        customer invoices meeting ``where``, an SQL condition on ``move``, and whose
+        position meets ``condition``, one on ``pos``, in one query (the due date: of the
+        first instalment still open)."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 "SELECT pos.id, pos.next_level_id, pos.next_date, pos.state, pos.due_date"
-                " FROM (%s) pos",
+                " FROM (%s) pos WHERE %s",
                 self._positions_sql(date, where),
+                condition or SQL("TRUE"),
             )
         )
         return {row[0]: row[1:] for row in rows}
@@ -104,11 +107,17 @@ class RelanceEngine(models.AbstractModel):
         level (one communication per customer and run); skipped customers and invoices
         come with their reason (state ``skipped``), one line per level and reason."""
         self._backfill(companies)
+        # the positions computed once: to select the invoices due, then as their values
+        positions = self._positions(
+            date,
+            SQL("move.company_id IN %s", tuple(companies.ids) or (0,)),
+            SQL("pos.next_date <= %s", date),
+        )
         invoices = (
             self.env["account.move"]
             .with_context(relance_date=date)
             .search_fetch(
-                self._due_invoices_domain(date, companies),
+                self._due_invoices_domain(date, companies, list(positions)),
                 [
                     "company_id",
                     "commercial_partner_id",
@@ -122,8 +131,7 @@ class RelanceEngine(models.AbstractModel):
         )
         if not invoices:
             return []
-        # the positions of all the invoices in one query (not one per prefetch batch)
-        invoices._fields["relance_next_level_id"].compute_value(invoices)
+        invoices._relance_set_positions(positions)
         facts = {
             "balances": self._overdue_balances(
                 date, invoices.company_id, invoices.commercial_partner_id
