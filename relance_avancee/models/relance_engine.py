@@ -139,8 +139,8 @@ class RelanceEngine(models.AbstractModel):
             "pending_calls": self._pending_calls(invoices),
             "contacts": self._recent_contacts(invoices, date),
         }
-        groups = defaultdict(invoices.browse)  # at the run date, as the invoices
-        skipped = defaultdict(invoices.browse)
+        # invoice ids by (company, customer, policy) and by (company, customer, level, reason)
+        groups, skipped_ids = defaultdict(list), defaultdict(list)
         for move in invoices:
             partner, policy, level = (
                 move.commercial_partner_id,
@@ -151,12 +151,16 @@ class RelanceEngine(models.AbstractModel):
                 move, partner=partner, policy=policy, level=level, facts=facts, date=date
             )
             if reason:
-                skipped[(move.company_id, partner, level, reason)] |= move
+                skipped_ids[(move.company_id, partner, level, reason)].append(move.id)
             else:
-                groups[(move.company_id, partner, policy)] |= move
+                groups[(move.company_id, partner, policy)].append(move.id)
+        # at the run date, as the invoices
+        skipped = defaultdict(
+            invoices.browse, {k: invoices.browse(v) for k, v in skipped_ids.items()}
+        )
         proposal = []
-        for (company, partner, _policy), due in groups.items():
-            level, moves, held = self._group_level(due)
+        for (company, partner, _policy), due_ids in groups.items():
+            level, moves, held = self._group_level(invoices.browse(due_ids))
             proposal.append(self._proposal_values(company, partner, level, moves, state="proposed"))
             if held:
                 reason = self.env._("Not yet due: left out of the %s sent today.", level.name)
@@ -264,7 +268,7 @@ class RelanceEngine(models.AbstractModel):
         of the customer, then of the invoice. ``facts``: what the proposal read for all the
         invoices at once (balances, calls not logged, recent contacts)."""
         memo = facts.setdefault("memo", {})
-        key = (move.company_id, partner, policy)
+        key = (move.company_id.id, partner.id, policy.id)
         if ("customer", key) not in memo:
             memo["customer", key] = (
                 partner.relance_excluded
