@@ -13,6 +13,7 @@ def pre_init_hook(env):
             ADD COLUMN IF NOT EXISTS relance_prescription_date date,
             ADD COLUMN IF NOT EXISTS relance_dispute boolean,
             ADD COLUMN IF NOT EXISTS relance_dispute_reason varchar,
+            ADD COLUMN IF NOT EXISTS relance_mediation boolean,
             ADD COLUMN IF NOT EXISTS relance_handed_over boolean,
             ADD COLUMN IF NOT EXISTS relance_pause_until date,
             ADD COLUMN IF NOT EXISTS relance_payment_plan_id integer,

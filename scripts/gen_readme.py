@@ -1,11 +1,15 @@
 """Builds each module's README.rst from its readme/ fragments (OCA layout):
-relance_avancee and relance_avancee_queue_job."""
+relance_avancee, relance_avancee_queue_job and relance_avancee_snailmail."""
 
 import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MODULES = [ROOT / "relance_avancee", ROOT / "relance_avancee_queue_job"]
+MODULES = [
+    ROOT / "relance_avancee",
+    ROOT / "relance_avancee_queue_job",
+    ROOT / "relance_avancee_snailmail",
+]
 SECTIONS = [
     ("DESCRIPTION", None),
     ("CONFIGURE", "Configuration"),

@@ -42,7 +42,7 @@ fi
 echo "[test] pytest-odoo: TransactionCase tests"
 # shellcheck disable=SC2086
 "$ROOT/.venv/bin/pytest" -p no:cacheprovider --odoo-config="$ROOT/odoo.conf" \
-    --odoo-database="$DB" relance_avancee/tests ${PYTEST_ARGS:-} 2>&1 | tee "$LOGS/pytest.log"
+    --odoo-database="$DB" relance_avancee/tests relance_avancee_snailmail/tests ${PYTEST_ARGS:-} 2>&1 | tee "$LOGS/pytest.log"
 py_rc=${PIPESTATUS[0]}
 summary=$(grep -E '^=+ .* in [0-9.]+s' "$LOGS/pytest.log" | tail -n1)
 num() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' || echo 0; }

@@ -14,9 +14,10 @@ _spec = importlib.util.spec_from_file_location(
 law = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(law)
 FIXED_INDEMNITY_EUR = law.FIXED_INDEMNITY_EUR
-half_year_start, late_interest, prescription_date = (
+half_year_start, late_interest, notice_receipt, prescription_date = (
     law.half_year_start,
     law.late_interest,
+    law.notice_receipt,
     law.prescription_date,
 )
 
@@ -78,6 +79,24 @@ def test_a_half_year_without_rate_gives_no_figure():
 
 def test_nothing_before_the_day_after_the_due_date():
     assert late_interest(1_000.0, date(2025, 3, 1), date(2025, 3, 1), penalty) == (0.0, None)
+
+
+def test_notice_takes_effect_on_its_receipt():
+    sent, acknowledged = date(2026, 1, 30), date(2026, 2, 2)
+    assert notice_receipt(sent, acknowledged) == (acknowledged, False)
+    # not yet acknowledged: presumed 3 days after the sending (the post's usual delay)
+    assert law.PRESUMED_DELIVERY_DAYS == 3
+    assert notice_receipt(sent) == (date(2026, 2, 2), True)
+    assert notice_receipt(sent, presumed_days=0) == (sent, True)
+    assert notice_receipt(None) == (None, False)
+
+
+def test_consumer_interest_from_the_receipt_of_the_notice():
+    # 7,300 owed by a consumer, notice received on 2026-01-05, claimed on 2026-02-28 at the
+    # legal rate 2.62 % (H1 2026): 26 days of January and 28 of February
+    receipt, _presumed = notice_receipt(date(2026, 1, 1), date(2026, 1, 5))
+    interest, _missing = late_interest(7_300.0, receipt, date(2026, 2, 28), lambda _h: 2.62)
+    assert round(interest, 2) == round(7_300 * 0.0262 * 54 / 365, 2) == 28.30
 
 
 def test_prescription():

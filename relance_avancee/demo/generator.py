@@ -58,6 +58,9 @@ DEMO_PAID_DECLARATION = (
     "Virement effectué avant-hier, référence VIR-2026-1187.",
 )
 # handed over to a bailiff by the manager after the formal notice: (customer, agency, note)
+# (consumer, registered letter number, days to its receipt): a formal notice whose
+# acknowledgment of receipt came back, from which the consumer's legal interest runs
+DEMO_NOTICE_RECEIPT = ("demo_partner_lucas_morel", "1A 187 654 3210 9", 2)
 DEMO_HANDOVER = (
     "demo_partner_bati_sud_construction",
     "demo_partner_etude_fabre",
@@ -134,6 +137,7 @@ def load(env):
     _load_payments(env, invoices, today)
     _load_paid_history(env, today)
     _load_handover(env)
+    _load_notice_receipt(env, company)
     _load_paid_declaration(env, invoices, today)
     run = env["relance.engine"]._prepare_run(today, company)
     if run:
@@ -426,6 +430,29 @@ def _load_handover(env):
             "note": note,
         }
     ).action_confirm()
+
+
+def _load_notice_receipt(env, company):
+    """The acknowledgment of receipt of a consumer's formal notice came back: entered in
+    its wizard, as the accountant does from the action."""
+    xmlid, number, days = DEMO_NOTICE_RECEIPT
+    notice = env["relance.history"].search(
+        [
+            ("company_id", "=", company.id),
+            ("partner_id", "=", demo_record(env, xmlid).id),
+            ("channel", "=", "notice"),
+            ("state", "in", ("todo", "done")),
+        ],
+        order="date",
+        limit=1,
+    )
+    if not notice:
+        return
+    action = notice.action_acknowledge_receipt()
+    wizard = env["relance.acknowledgment"].browse(action["res_id"])
+    wizard.date = notice.date + timedelta(days=days)
+    wizard.line_ids.registered_letter_number = number
+    wizard.action_confirm()
 
 
 def _load_paid_declaration(env, invoices, today):

@@ -5,7 +5,9 @@ from .law import (
     CONSUMER_PRESCRIPTION_YEARS,
     FIXED_INDEMNITY_EUR,
     MERCHANT_PRESCRIPTION_YEARS,
+    PRESUMED_DELIVERY_DAYS,
     half_year_start,
     late_interest,
+    notice_receipt,
     prescription_date,
 )

@@ -10,6 +10,9 @@ FIXED_INDEMNITY_EUR = 40.0
 MERCHANT_PRESCRIPTION_YEARS = 5
 CONSUMER_PRESCRIPTION_YEARS = 2
 DAYS_IN_YEAR = 365.0
+# the post's usual delivery time of a registered letter (mainland France): a formal notice is
+# presumed received that many days after it was sent until its acknowledgment is known
+PRESUMED_DELIVERY_DAYS = 3
 
 
 def half_year_start(day: date) -> date:
@@ -44,6 +47,21 @@ def late_interest(principal, start, end, rate_for, settlements=()):
         total += base * rate / 100.0 * days / DAYS_IN_YEAR
         day = segment_end + timedelta(days=1)
     return total, None
+
+
+def notice_receipt(sent, acknowledged=None, presumed_days=PRESUMED_DELIVERY_DAYS):
+    """When a formal notice sent by registered letter takes effect: on its receipt (Code
+    civil 1344-1: it makes the legal interest of a consumer run, and the deadline it gives
+    counts from it), the date of the acknowledgment of receipt — of the first presentation
+    when the letter was not collected. Until that date is known, the receipt is presumed
+    ``presumed_days`` after the sending.
+
+    Returns (receipt date, presumed), or (None, False) for a notice not sent."""
+    if acknowledged:
+        return acknowledged, False
+    if not sent:
+        return None, False
+    return sent + timedelta(days=presumed_days), True
 
 
 def prescription_date(start, consumer=False):

@@ -20,12 +20,15 @@ from . import relance_executor_sms
 from . import relance_executor_call
 from . import relance_executor_letter
 from . import relance_executor_handover
+from . import relance_executor_mediation
 from . import ir_actions_report
 from . import ir_qweb
+from . import relance_rate_source
 from . import relance_rate
 from . import res_config_settings
 from . import relance_settlement_mixin
 from . import relance_dispute
+from . import relance_mediation
 from . import relance_promise
 from . import relance_payment_plan
 from . import relance_payment_plan_installment

@@ -17,6 +17,7 @@ POSITION_INPUTS = (
     "relance_last_date",
     "relance_escalate_date",
     "relance_dispute",
+    "relance_mediation",
     "relance_pause_until",
     "relance_payment_plan_id",
     "relance_handed_over",

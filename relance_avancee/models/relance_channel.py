@@ -7,6 +7,7 @@ CHANNEL_CODES = [
     ("call", "Phone call"),
     ("letter", "Letter"),
     ("notice", "Formal notice"),
+    ("mediation", "Mediation"),
     ("handover", "Legal handover"),
 ]
 # the channels whose action is a printed letter

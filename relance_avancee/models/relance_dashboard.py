@@ -136,6 +136,8 @@ class RelanceDashboard(models.TransientModel):
             ["amount_due:sum"],
         )
         kpis["handed_over"] = handed_over or 0.0
+        impacts = self.env["relance.legal"]._impact_totals(company, date_to, overdue_only=True)
+        kpis["impact"] = sum(impacts.values())
         return kpis
 
     def _open_disputes(self, date):

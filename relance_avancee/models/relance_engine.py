@@ -8,7 +8,7 @@ from .account_move import OPEN_PAYMENT_STATES
 from .res_partner import GRADE_PRIORITY
 
 # channels whose documents claim overdue amounts: invoices not yet due stay out of them
-CLAIM_CHANNELS = ("letter", "notice", "handover")
+CLAIM_CHANNELS = ("letter", "notice", "mediation", "handover")
 # the stored fields of account.move that _backfill sets, created empty by the pre-init hook
 BACKFILL_FIELDS = ["relance_policy_id", "relance_prescription_date"]
 # the engine's set-based statements, read from sql/ (their comments say what they mirror)
@@ -33,6 +33,7 @@ class RelanceEngine(models.AbstractModel):
             *self.env["account.move"]._relance_open_invoice_domain(companies),
             ("id", "in", due_ids),
             ("relance_dispute", "=", False),
+            ("relance_mediation", "=", False),
             ("relance_payment_plan_id", "=", False),
             "|",
             ("relance_pause_until", "=", False),

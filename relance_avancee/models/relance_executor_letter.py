@@ -2,6 +2,7 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools.pdf import merge_pdf
 
+from ..legal import notice_receipt
 from .relance_channel import LETTER_CHANNELS
 
 LETTER_REPORT = "relance_avancee.report_relance_letter"
@@ -26,6 +27,7 @@ class RelanceExecutorLetter(models.AbstractModel):
         if not todo:
             return
         pdfs = self.env["ir.actions.report"]._relance_render_pdfs(LETTER_REPORT, todo)
+        pdfs = self._append_invoices(todo, pdfs)
         rendered = todo.filtered(lambda h: h.id in pdfs)
         attachments = (
             self.env["ir.attachment"]
@@ -49,6 +51,27 @@ class RelanceExecutorLetter(models.AbstractModel):
             history.partner_id._message_log(
                 body=self.env._("%(document)s prepared.", document=history.display_name)
             )
+
+    def _append_invoices(self, histories, pdfs):
+        """``pdfs`` ({action id: letter PDF}) with, after the letter of each action whose
+        level appends the invoices, the PDF of each invoice it claims: the one stored when
+        the invoice was sent, else rendered now for all the letters at once and stored as
+        the invoice's (not with ``relance_no_pdf``)."""
+        appending = histories.filtered(lambda h: h.level_id.letter_append_invoices)
+        moves = appending.line_ids.move_id
+        missing = moves.filtered(lambda m: not m.invoice_pdf_report_id)
+        if missing and not self.env.context.get("relance_no_pdf"):
+            self._store_invoice_pdfs(missing)
+        pdfs = dict(pdfs)
+        for history in appending.filtered(lambda h: h.id in pdfs):
+            invoices = [
+                move.invoice_pdf_report_id.raw
+                for move in history.line_ids.move_id
+                if move.invoice_pdf_report_id
+            ]
+            if invoices:
+                pdfs[history.id] = merge_pdf([pdfs[history.id], *invoices])
+        return pdfs
 
     def _print_line(self, line):
         """The download of a dunning line's letters (generated when missing); a proposed
@@ -115,4 +138,20 @@ class RelanceExecutorNotice(models.AbstractModel):
     _description = "Dunning formal notice executor"
 
     def _to_do_text(self):
-        return self.env._("Print, then send by registered letter with acknowledgment of receipt.")
+        return self.env._(
+            "Print, send by registered letter with acknowledgment of receipt, then enter the "
+            "receipt."
+        )
+
+    def _receipts(self, histories):
+        """{formal notice: (receipt date, presumed)}: when each of these notices takes
+        effect (``legal.notice_receipt``): its acknowledgment of receipt, else presumed the
+        company's delivery days after its date."""
+        return {
+            notice: notice_receipt(
+                notice.date,
+                notice.acknowledgment_date,
+                notice.company_id.relance_notice_delivery_days,
+            )
+            for notice in histories.filtered(lambda h: h.channel == "notice")
+        }

@@ -6,8 +6,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
+from .relance_channel import LETTER_CHANNELS
+
 # call outcomes where the customer was spoken to
-ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid")
+ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid", "mediation")
 
 CALL_OUTCOMES = [
     ("reached", "Reached, nothing agreed"),
@@ -17,6 +19,7 @@ CALL_OUTCOMES = [
     ("dispute", "Dispute"),
     ("plan", "Payment plan requested"),
     ("paid", "Says it is already paid"),
+    ("mediation", "Mediation"),
 ]
 
 HISTORY_STATES = [
@@ -67,9 +70,29 @@ class RelanceHistory(models.Model):
     call_outcome = fields.Selection(CALL_OUTCOMES, readonly=True)
     call_tries = fields.Integer("Calls made", readonly=True)
     registered_letter_number = fields.Char(
-        "Registered letter number", help="Number of the registered letter with acknowledgment."
+        "Registered letter number",
+        tracking=True,
+        help="Number of the registered letter with acknowledgment.",
     )
-    acknowledgment_date = fields.Date("Acknowledgment of receipt")
+    acknowledgment_date = fields.Date(
+        "Acknowledgment of receipt",
+        tracking=True,
+        help="The date on the acknowledgment of receipt: of the first presentation when the "
+        "letter was not collected. The formal notice takes effect on it.",
+    )
+    receipt_date = fields.Date(
+        "Received on",
+        compute="_compute_receipt_deadline",
+        help="Formal notice: the acknowledgment of receipt, else presumed the company's "
+        "delivery days after the sending.",
+    )
+    receipt_presumed = fields.Boolean("Receipt presumed", compute="_compute_receipt_deadline")
+    deadline_date = fields.Date(
+        "Deadline to pay",
+        compute="_compute_receipt_deadline",
+        help="The date the letter gives to pay: its days after the letter, after the receipt "
+        "for a formal notice.",
+    )
     escalate_date = fields.Date(
         "Escalates on",
         readonly=True,
@@ -119,6 +142,26 @@ class RelanceHistory(models.Model):
             history.call_reached = any(
                 move in first_call and first_call[move] <= history.date
                 for move in history.line_ids.move_id
+            )
+
+    @api.depends(
+        "channel",
+        "date",
+        "acknowledgment_date",
+        "level_id.notice_deadline_days",
+        "company_id.relance_notice_delivery_days",
+    )
+    def _compute_receipt_deadline(self):
+        receipts = self.env["relance.executor.notice"]._receipts(self)
+        for history in self:
+            receipt, presumed = receipts.get(history, (False, False))
+            history.receipt_date = receipt
+            history.receipt_presumed = presumed
+            start = receipt if history.channel == "notice" else history.date
+            history.deadline_date = (
+                fields.Date.add(start, days=history.level_id.notice_deadline_days)
+                if start and history.channel in LETTER_CHANNELS
+                else False
             )
 
     def _call_partner(self):
@@ -343,6 +386,10 @@ class RelanceHistory(models.Model):
     # ------------------------------------------------------------------------------------
     # Letters and formal notices (relance_executor_letter.py renders them)
     # ------------------------------------------------------------------------------------
+
+    def action_acknowledge_receipt(self):
+        """Enters the acknowledgments of receipt of these formal notices."""
+        return self.env["relance.acknowledgment"]._open_for(self)
 
     def action_print_letter(self):
         self._execute()

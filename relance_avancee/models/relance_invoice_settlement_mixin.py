@@ -4,11 +4,12 @@ from .relance_access import DUNNING_READERS
 
 
 class RelanceInvoiceSettlementMixin(models.AbstractModel):
-    """What the amicable settlements say of a customer invoice: its disputes, promises to
-    pay, payments declared and payment plans (each model holds the relation, see
-    relance_dispute.py, relance_promise.py, relance_payment_declaration.py,
-    relance_payment_plan.py), and the state derived from them, never written by hand: in
-    dispute, under a running plan, paused until a date. ``account.move`` inherits it."""
+    """What the amicable settlements say of a customer invoice: its disputes, mediations,
+    promises to pay, payments declared and payment plans (each model holds the relation,
+    see relance_dispute.py, relance_mediation.py, relance_promise.py,
+    relance_payment_declaration.py, relance_payment_plan.py), and the state derived from
+    them, never written by hand: in dispute, in mediation, under a running plan, paused
+    until a date. ``account.move`` inherits it."""
 
     _name = "relance.invoice.settlement.mixin"
     _description = "Amicable settlements of an invoice"
@@ -20,6 +21,13 @@ class RelanceInvoiceSettlementMixin(models.AbstractModel):
         "Dispute reason",
         compute="_compute_relance_settlement_state",
         store=True,
+        groups=DUNNING_READERS,
+    )
+    relance_mediation = fields.Boolean(
+        "In mediation",
+        compute="_compute_relance_settlement_state",
+        store=True,
+        help="A mediation in progress pauses the reminders until it ends.",
         groups=DUNNING_READERS,
     )
     relance_pause_until = fields.Date(
@@ -68,6 +76,16 @@ class RelanceInvoiceSettlementMixin(models.AbstractModel):
         readonly=True,
         groups=DUNNING_READERS,
     )
+    relance_mediation_ids = fields.Many2many(
+        "relance.mediation",
+        "relance_mediation_move_rel",
+        "move_id",
+        "mediation_id",
+        "Mediations",
+        copy=False,
+        readonly=True,
+        groups=DUNNING_READERS,
+    )
     relance_promise_ids = fields.Many2many(
         "relance.promise",
         "relance_promise_move_rel",
@@ -88,15 +106,18 @@ class RelanceInvoiceSettlementMixin(models.AbstractModel):
         "relance_promise_ids.pause_until",
         "relance_declaration_ids.state",
         "relance_declaration_ids.pause_until",
+        "relance_mediation_ids.state",
     )
     def _compute_relance_settlement_state(self):
         """What the invoice's settlements say, never written by hand: in dispute while a
-        dispute is open, under the running payment plan, paused until the latest date an
-        open promise or a payment declared (unless it was not found) gives."""
+        dispute is open, in mediation while one is in progress, under the running payment
+        plan, paused until the latest date an open promise or a payment declared (unless it
+        was not found) gives."""
         for move in self:
             disputes = move.relance_dispute_ids.filtered(lambda d: d.state == "open")
             move.relance_dispute = bool(disputes)
             move.relance_dispute_reason = "; ".join(disputes._reason_labels().values()) or False
+            move.relance_mediation = any(m.state == "open" for m in move.relance_mediation_ids)
             move.relance_payment_plan_id = move.relance_payment_plan_ids.filtered(
                 lambda p: p.state == "running"
             )[:1]

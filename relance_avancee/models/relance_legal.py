@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..legal import late_interest
 
@@ -24,7 +24,8 @@ class RelanceLegal(models.AbstractModel):
         the formal notices' dates). B2B: penalties from the day after the due date at the
         company's rate (ECB rate of 1 January / 1 July + 10 points, or the contractual rate),
         split at each half-year, and the fixed indemnity. B2C: legal interest
-        (professional-creditor rate) from the formal notice only, no indemnity."""
+        (professional-creditor rate) from the receipt of the formal notice only, no
+        indemnity."""
         invoices = moves.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
         if not invoices:
             return {}
@@ -67,10 +68,61 @@ class RelanceLegal(models.AbstractModel):
                     )
             values["warning"] = self._missing_rate_warning(values["missing_rate"])
             values["total"] = principal + values["interest"] + values["indemnity"]
-            margin = company.relance_margin_rate
-            values["impact"] = principal / (margin / 100.0) if margin > 0 and principal > 0 else 0
+            values["impact"] = self._impact(
+                principal, company._relance_margin(move.commercial_partner_id)
+            )
             result[move.id] = values
         return result
+
+    def _impact(self, unpaid, margin):
+        """The revenue needed to make up for ``unpaid`` at ``margin`` (%)."""
+        return unpaid / (margin / 100.0) if margin and margin > 0 and unpaid > 0 else 0.0
+
+    def _impact_totals(self, company, date, customers=None, overdue_only=False):
+        """{commercial partner id: impact of its invoices of ``company`` still unpaid at the
+        end of ``date`` (company currency)}, only those overdue then with ``overdue_only``,
+        of ``customers`` (default: all): one query, then each customer's margin (its own,
+        else the company's) from the fields of the customers, read at once."""
+        customer_ids = tuple(filter(None, customers.ids)) if customers is not None else None
+        if customer_ids == ():
+            return {}
+        self.env["account.move.line"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT move.commercial_partner_id, SUM(aml.balance - COALESCE(paid.amount, 0))
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                  LEFT JOIN LATERAL (
+                        SELECT SUM(partial.amount) AS amount
+                          FROM account_partial_reconcile partial
+                         WHERE partial.debit_move_id = aml.id AND partial.max_date <= %(date)s
+                       ) paid ON TRUE
+                 WHERE account.account_type = 'asset_receivable'
+                   AND move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.company_id = %(company)s
+                   AND move.date <= %(date)s
+                   AND aml.balance > COALESCE(paid.amount, 0)
+                   AND %(overdue)s
+                   AND %(customers)s
+                 GROUP BY move.commercial_partner_id
+                """,
+                date=date,
+                company=company.id,
+                overdue=SQL("aml.date_maturity < %s", date) if overdue_only else SQL("TRUE"),
+                customers=SQL("move.commercial_partner_id IN %s", customer_ids)
+                if customer_ids
+                else SQL("TRUE"),
+            )
+        )
+        partners = self.env["res.partner"].browse([row[0] for row in rows])
+        return {
+            partner.id: self._impact(unpaid, company._relance_margin(partner))
+            for partner, (_id, unpaid) in zip(partners, rows, strict=True)
+        }
 
     def _interest(self, move, principal, start, end, rate_for, settlements=()):
         """Interest for the days after ``start`` up to ``end`` (``legal.late_interest``),
@@ -108,17 +160,35 @@ class RelanceLegal(models.AbstractModel):
         return result
 
     def _notice_dates(self, moves):
-        """{invoice id: date of its first formal notice sent}, in one query."""
-        groups = (
-            self.env["relance.history.line"]
+        """{invoice id: receipt of its first formal notice sent}: the acknowledgment of
+        receipt, else the presumed receipt (``relance.executor.notice._receipts``), two
+        queries for all the invoices. A consumer owes legal interest from it (Code civil
+        1231-6, 1344-1)."""
+        notices = (
+            self.env["relance.history"]
             .sudo()
-            ._read_group(
-                [("move_id", "in", moves.ids), ("channel", "=", "notice"), ("state", "=", "done")],
-                ["move_id"],
-                ["date:min"],
+            .search_fetch(
+                [
+                    ("line_ids.move_id", "in", moves.ids),
+                    ("channel", "=", "notice"),
+                    "|",
+                    ("state", "=", "done"),
+                    "&",
+                    ("state", "=", "todo"),
+                    ("acknowledgment_date", "!=", False),
+                ],
+                ["date", "acknowledgment_date", "company_id", "channel", "line_ids"],
             )
         )
-        return {move.id: first for move, first in groups}
+        receipts = self.env["relance.executor.notice"]._receipts(notices)
+        wanted = set(moves.ids)
+        result = {}
+        for notice in notices:
+            receipt = receipts[notice][0]
+            for move_id in notice.line_ids.move_id.ids:
+                if move_id in wanted and (move_id not in result or receipt < result[move_id]):
+                    result[move_id] = receipt
+        return result
 
     @api.model
     def _prescription_alerts(self, date, companies):

@@ -22,7 +22,7 @@ class RelanceLegalMixin(models.AbstractModel):
         currency_field="company_currency_id",
         compute="_compute_relance_legal_amounts",
         help="B2B: penalties at the company's rate from the day after the due date. "
-        "B2C: legal interest from the formal notice only.",
+        "B2C: legal interest from the receipt of the formal notice only.",
         groups=DUNNING_READERS,
     )
     relance_indemnity_amount = fields.Monetary(

@@ -73,6 +73,11 @@ class RelanceLevel(models.Model):
         default=True,
         help="The reminder emails carry the PDF of each invoice reminded.",
     )
+    letter_append_invoices = fields.Boolean(
+        "Append the invoices",
+        help="The letter or formal notice is followed by the PDF of each invoice it claims: "
+        "one document to print and post.",
+    )
     attach_statement = fields.Boolean(
         "Attach the customer statement",
         help="The reminder emails carry the customer's statement of account: all its open "

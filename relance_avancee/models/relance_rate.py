@@ -1,20 +1,32 @@
+import logging
 from bisect import bisect_right
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.tools import float_compare, format_date
 
 from ..legal import half_year_start
+from .relance_rate_source import RateSourceError
+
+_logger = logging.getLogger(__name__)
 
 RATE_TYPES = [
     ("ecb", "ECB main refinancing rate"),
     ("legal_professional", "Legal interest rate, professional creditor"),
     ("legal_private", "Legal interest rate, private creditor"),
 ]
+LEGAL_TYPES = ("legal_professional", "legal_private")
+# the dunning managers are asked for the legal rates of a half-year from this many days
+# before it starts (the arrêté is usually published in the last days before)
+LEGAL_RATE_NOTICE_DAYS = 15
 
 
 class RelanceRate(models.Model):
     """A published rate in force from a date: the ECB main refinancing rate (from each
     change) and the French legal interest rates (per half-year). Data, never code: new
-    figures are entered when they are published."""
+    figures are entered when they are published, or fetched from their publishers (the
+    *Update* button, a half-yearly cron; relance.rate.source)."""
 
     _name = "relance.rate"
     _description = "Reference interest rate"
@@ -59,3 +71,202 @@ class RelanceRate(models.Model):
         if rate_type != "ecb" and not latest and dates[index - 1] < half_year_start(date):
             return None
         return rates[index - 1]
+
+    # ------------------------------------------------------------------------------------
+    # Published figures: fetched from their publishers, stored once
+    # ------------------------------------------------------------------------------------
+
+    @api.model
+    def _store_published(self, figures, source):
+        """Creates those of the figures [(rate type, date from, rate)] not entered yet, with
+        their ``source``. A figure that differs from the one entered for its type and date
+        is left as entered, logged and returned: never overwritten silently.
+        Returns (rates created, [(rate entered, published figure)])."""
+        published = {(rate_type, day): rate for rate_type, day, rate in figures}
+        if not published:
+            return self.browse(), []
+        entered = {
+            (rate.rate_type, rate.date_from): rate
+            for rate in self.search_fetch(
+                [
+                    ("rate_type", "in", list({key[0] for key in published})),
+                    ("date_from", "in", list({key[1] for key in published})),
+                ],
+                ["rate_type", "date_from", "rate"],
+            )
+        }
+        to_create, conflicts = [], []
+        for (rate_type, day), rate in sorted(published.items()):
+            existing = entered.get((rate_type, day))
+            if not existing:
+                to_create.append(
+                    {"rate_type": rate_type, "date_from": day, "rate": rate, "source": source}
+                )
+            elif float_compare(existing.rate, rate, precision_digits=3):
+                _logger.warning(
+                    "Reference rates: %s from %s is %s %% at %s, %s %% entered: kept as entered",
+                    rate_type,
+                    day,
+                    rate,
+                    source,
+                    existing.rate,
+                )
+                conflicts.append((existing, rate))
+        return self.create(to_create), conflicts
+
+    @api.model
+    def _update_rates(self, date):
+        """Fetches each publisher's figures and stores the new ones (source: its address and
+        ``date``): {publisher: (rates created, conflicts, error message or None)}. A
+        publisher that cannot be read does not stop the others."""
+        results = {}
+        for label, fetch in self.env["relance.rate.source"]._fetchers().items():
+            try:
+                figures, url = fetch(date)
+            except RateSourceError as error:
+                _logger.warning("Reference rates not updated: %s", error)
+                results[label] = (self.browse(), [], str(error))
+                continue
+            source = f"{url} (fetched on {date.isoformat()})"
+            results[label] = (*self._store_published(figures, source), None)
+        return results
+
+    def action_update_rates(self):
+        """Fetches the new rates from the ECB and the Banque de France (dunning managers)."""
+        self.check_access("create")
+        results = self._update_rates(fields.Date.context_today(self))
+        trouble = any(error or conflicts for _created, conflicts, error in results.values())
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Interest rates"),
+                "message": " ".join(
+                    self._update_summary(label, *result) for label, result in results.items()
+                ),
+                "type": "warning" if trouble else "success",
+                "sticky": trouble,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _update_summary(self, label, created, conflicts, error):
+        if error:
+            return error
+        if created:
+            text = self.env._(
+                "%(publisher)s: %(count)s new rates (%(rates)s).",
+                publisher=label,
+                count=len(created),
+                rates=", ".join(
+                    created.sorted("date_from", reverse=True)[:5].mapped("display_name")
+                )
+                + (", …" if len(created) > 5 else ""),
+            )
+        else:
+            text = self.env._("%(publisher)s: no new rate.", publisher=label)
+        for existing, rate in conflicts:
+            text += " " + self.env._(
+                "%(rate)s differs from the published figure, %(published)s %%: kept as "
+                "entered, check it.",
+                rate=existing.display_name,
+                published=rate,
+            )
+        return text
+
+    @api.model
+    def _cron_update_rates(self):
+        """Half-yearly: the new rates, errors logged (the next run or the button retries)."""
+        self._update_rates(fields.Date.context_today(self))
+
+    # ------------------------------------------------------------------------------------
+    # Missing legal rates: the dunning managers are asked for them
+    # ------------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_check_legal_rates(self):
+        self._warn_missing_legal_rates(fields.Date.context_today(self))
+
+    @api.model
+    def _missing_legal_half_years(self, starts):
+        """Those of the half-years starting on ``starts`` without a legal rate of each kind."""
+        entered = {
+            (rate.rate_type, rate.date_from)
+            for rate in self.sudo().search_fetch(
+                [("rate_type", "in", LEGAL_TYPES), ("date_from", "in", list(starts))],
+                ["rate_type", "date_from"],
+            )
+        }
+        return {start for start in starts if any((t, start) not in entered for t in LEGAL_TYPES)}
+
+    @api.model
+    def _warn_missing_legal_rates(self, date):
+        """An activity for each dunning manager, once per half-year, when the legal rates
+        of the current half-year, or of the next one from 15 days before it starts, are
+        not entered; done by itself once they are."""
+        current = half_year_start(date)
+        starts = {current}
+        upcoming = fields.Date.add(current, months=6)
+        if (upcoming - date).days <= LEGAL_RATE_NOTICE_DAYS:
+            starts.add(upcoming)
+        activity_type = self.env.ref(
+            "relance_avancee.mail_activity_type_relance_rates", raise_if_not_found=False
+        )
+        if not activity_type:
+            _logger.warning("Legal interest rates not checked: their activity type is deleted")
+            return self.env["mail.activity"]
+        warnings = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("activity_type_id", "=", activity_type.id), ("res_model", "=", False)])
+        )
+        open_warnings = warnings.filtered("active")
+        missing = self._missing_legal_half_years(
+            starts | set(open_warnings.mapped("date_deadline"))
+        )
+        warned = set(warnings.mapped("date_deadline"))
+        values = [
+            self._legal_rate_activity_values(activity_type, start, user)
+            for start in sorted(missing & (starts - warned))
+            for user in self._rate_managers()
+        ]
+        entered = open_warnings.filtered(lambda a: a.date_deadline not in missing)
+        if entered:
+            entered.action_feedback(feedback=self.env._("The legal interest rates are entered."))
+        return self.env["mail.activity"].sudo().create(values)
+
+    @api.model
+    def _rate_managers(self):
+        managers = self.env.ref("relance_avancee.group_relance_manager").all_user_ids
+        return managers.filtered(
+            lambda u: u.active and u._is_internal() and not u._is_superuser()
+        ) or self.env.ref("base.user_admin")
+
+    @api.model
+    def _legal_rate_activity_values(self, activity_type, start, user):
+        """A floating activity (no document) of ``user``, in his language, due on ``start``."""
+        env = self.with_context(lang=user.lang).env
+        half_year = (
+            env._("H1 %(year)s", year=start.year)
+            if start.month == 1
+            else env._("H2 %(year)s", year=start.year)
+        )
+        return {
+            "activity_type_id": activity_type.id,
+            "user_id": user.id,
+            "date_deadline": start,
+            "automated": True,
+            "summary": env._(
+                "Enter the legal interest rates of %(half_year)s", half_year=half_year
+            ),
+            "note": Markup("<p>%s</p>")
+            % env._(
+                "The legal interest rates in force from %(date)s (professional and private "
+                "creditors) are not entered: the interest of that half-year cannot be computed. "
+                "Fetch them with the Update button of Invoicing > Configuration > Dunning > "
+                "Interest rates once published, or enter the figures of the arrêté published "
+                "in the Journal officiel.",
+                date=format_date(env, start),
+            ),
+        }

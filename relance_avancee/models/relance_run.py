@@ -103,6 +103,11 @@ class RelanceRun(models.Model):
             raise UserError(self.env._("This run has no letter to print."))
         return action
 
+    def action_acknowledge_receipts(self):
+        """Enters the acknowledgments of receipt of the run's formal notices, all at once."""
+        self.ensure_one()
+        return self.history_ids.action_acknowledge_receipt()
+
     def action_refresh(self):
         """Adds what became due since the run was prepared."""
         for run in self.filtered(lambda r: r.state == "draft"):

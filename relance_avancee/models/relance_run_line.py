@@ -62,6 +62,7 @@ class RelanceRunLine(models.Model):
     history_ids = fields.One2many("relance.history", "run_line_id", "Actions")
     preview_email_ok = fields.Boolean("Email to preview", compute="_compute_buttons_ok")
     print_letter_ok = fields.Boolean("Letter to print", compute="_compute_buttons_ok")
+    acknowledge_ok = fields.Boolean("Formal notice sent", compute="_compute_buttons_ok")
 
     @api.depends("move_ids")
     def _compute_move_count(self):
@@ -78,6 +79,7 @@ class RelanceRunLine(models.Model):
             line.print_letter_ok = bool(codes & set(LETTER_CHANNELS)) and (
                 line.state == "done" or (line.state == "proposed" and "email" not in codes)
             )
+            line.acknowledge_ok = line.state == "done" and "notice" in codes
 
     @api.depends("move_ids", "date")
     def _compute_legal_warning(self):
@@ -137,6 +139,10 @@ class RelanceRunLine(models.Model):
         """Downloads the letters of this line (see ``relance.executor.letter``)."""
         self.ensure_one()
         return self.env["relance.executor.letter"]._print_line(self)
+
+    def action_acknowledge_receipt(self):
+        """Enters the acknowledgments of receipt of these lines' formal notices."""
+        return self.history_ids.action_acknowledge_receipt()
 
     # ------------------------------------------------------------------------------------
     # Execution

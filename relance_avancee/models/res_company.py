@@ -3,13 +3,29 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..legal import FIXED_INDEMNITY_EUR
+from ..legal import FIXED_INDEMNITY_EUR, PRESUMED_DELIVERY_DAYS
 from .relance_access import DUNNING_READERS
 
 PENALTY_MODES = [
     ("ecb", "ECB rate + 10 points (legal default)"),
     ("contract", "Contractual rate"),
 ]
+
+# the average margins the impact figure proposes (%), besides a custom rate
+MARGIN_PRESET_RATES = {"shop": 14.0, "wholesale": 21.0, "retail": 30.0, "default": 20.0}
+MARGIN_PRESETS = [
+    ("shop", "Shops (14 %)"),
+    ("wholesale", "Wholesale (21 %)"),
+    ("retail", "Retail (30 %)"),
+    ("default", "Default (20 %)"),
+    ("custom", "Custom rate"),
+]
+
+
+def preset_margin(preset, custom_rate):
+    """The margin (%) of a preset, ``custom_rate`` for "custom", None without a preset."""
+    return custom_rate if preset == "custom" else MARGIN_PRESET_RATES.get(preset)
+
 
 # The sentence 19.0.1.0.0 wrote in French, whatever the language, at the end of the mentions
 # it added to the company's invoice terms: stored as is in existing databases, it is only
@@ -43,10 +59,21 @@ class ResCompany(models.Model):
     relance_indemnity_amount = fields.Float(
         "Fixed recovery indemnity (EUR)", default=FIXED_INDEMNITY_EUR, groups=DUNNING_READERS
     )
+    relance_margin_preset = fields.Selection(
+        MARGIN_PRESETS,
+        "Average margin",
+        compute="_compute_relance_margin_preset",
+        store=True,
+        readonly=False,
+        help="Used for the impact of an unpaid invoice: the revenue needed to make up for it "
+        "(unpaid amount / margin). A customer may have its own.",
+        groups=DUNNING_READERS,
+    )
     relance_margin_rate = fields.Float(
         "Average margin (%)",
         default=20.0,
-        help="Used for the impact of an unpaid invoice: the revenue needed to make up for it.",
+        help="The custom average margin of the impact figure (entering one makes it the "
+        "margin in force).",
         groups=DUNNING_READERS,
     )
     relance_promise_grace_days = fields.Integer(
@@ -70,6 +97,42 @@ class ResCompany(models.Model):
         help="Average days late over 12 months from which a customer is a poor payer.",
         groups=DUNNING_READERS,
     )
+    relance_notice_delivery_days = fields.Integer(
+        "Presumed delivery of a formal notice (days)",
+        default=PRESUMED_DELIVERY_DAYS,
+        help="A formal notice takes effect on its receipt: the date of its acknowledgment of "
+        "receipt. Until that date is entered, the receipt is presumed this many days after "
+        "the sending (the post's usual delivery time of a registered letter): the legal "
+        "interest of consumers and the deadline given to pay count from it.",
+        groups=DUNNING_READERS,
+    )
+    # Code de la consommation L612-1, L616-1 and R616-1: a professional gives consumers the
+    # name, contact details and website of the consumer mediator it belongs to
+    relance_consumer_mediator_name = fields.Char(
+        "Consumer mediator",
+        help="The consumer mediator the company belongs to (Code de la consommation L612-1), "
+        "printed on the formal notices to consumers with its address and website (L616-1).",
+        groups=DUNNING_READERS,
+    )
+    relance_consumer_mediator_address = fields.Char(
+        "Consumer mediator's address", groups=DUNNING_READERS
+    )
+    relance_consumer_mediator_website = fields.Char(
+        "Consumer mediator's website", groups=DUNNING_READERS
+    )
+
+    _relance_notice_delivery_days_positive = models.Constraint(
+        "CHECK(relance_notice_delivery_days >= 0)",
+        "The presumed delivery time of a formal notice cannot be negative.",
+    )
+
+    # a margin rate entered (before presets came, or written by a program) is the custom rate
+    # in force, or the preset it is: the preset is chosen in the settings
+    @api.depends("relance_margin_rate")
+    def _compute_relance_margin_preset(self):
+        by_rate = {rate: preset for preset, rate in MARGIN_PRESET_RATES.items()}
+        for company in self:
+            company.relance_margin_preset = by_rate.get(company.relance_margin_rate, "custom")
 
     @api.constrains("relance_penalty_mode", "relance_penalty_rate")
     def _check_relance_penalty_rate(self):
@@ -94,6 +157,17 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         self.env["relance.policy"].sudo()._ensure_default_policies(companies)
         return companies
+
+    def _relance_margin(self, customer=None):
+        """The average margin (%) of the impact figure of ``customer``'s invoices: the
+        customer's own preset or rate, else the company's. Reads fields only (prefetched
+        for a batch of companies and customers)."""
+        self.ensure_one()
+        if customer:
+            margin = preset_margin(customer.relance_margin_preset, customer.relance_margin_rate)
+            if margin is not None:
+                return margin
+        return preset_margin(self.relance_margin_preset or "custom", self.relance_margin_rate)
 
     def _relance_penalty_rate_label(self):
         """How the penalty rate reads in the invoice terms (in the context's language)."""

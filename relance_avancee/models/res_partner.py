@@ -7,6 +7,7 @@ from odoo.tools import SQL
 from ..report.relance_statement import STATEMENT_MODEL
 from .relance_access import DUNNING_READERS, copy_data_readable
 from .relance_policy import POLICY_TYPES
+from .res_company import MARGIN_PRESETS
 
 GRADES = [("good", "Good payer"), ("average", "Average payer"), ("poor", "Poor payer")]
 # the run proposes the worst payers first
@@ -109,6 +110,24 @@ class ResPartner(models.Model):
     relance_open_dispute_count = fields.Integer(
         "Open disputes", compute="_compute_relance_behaviour", groups=DUNNING_READERS
     )
+    relance_margin_preset = fields.Selection(
+        MARGIN_PRESETS,
+        "Average margin",
+        help="The average margin of the impact figure of this customer's invoices; empty: "
+        "the company's.",
+        groups=DUNNING_READERS,
+    )
+    relance_margin_rate = fields.Float(
+        "Average margin (%)", help="This customer's custom average margin.", groups=DUNNING_READERS
+    )
+    relance_impact_total = fields.Monetary(
+        "Revenue to make up",
+        currency_field="currency_id",
+        compute="_compute_relance_impact_total",
+        help="Sales needed to make up for the open invoices of this customer in the current "
+        "company, at its average margin.",
+        groups=DUNNING_READERS,
+    )
     relance_behaviour_grade = fields.Selection(
         GRADES,
         "Payment behaviour",
@@ -116,6 +135,15 @@ class ResPartner(models.Model):
         help="From the average days late of the invoices paid over the last 12 months.",
         groups=DUNNING_READERS,
     )
+
+    def _compute_relance_impact_total(self):
+        # _origin: a customer being edited (or created) in a form is a new record
+        totals = self.env["relance.legal"]._impact_totals(
+            self.env.company, fields.Date.context_today(self), self.commercial_partner_id._origin
+        )
+        for partner in self:
+            customer = partner.commercial_partner_id._origin
+            partner.relance_impact_total = totals.get(customer.id, 0.0)
 
     def _compute_relance_behaviour(self):
         behaviour = self._relance_behaviour(fields.Date.context_today(self))
@@ -132,7 +160,8 @@ class ResPartner(models.Model):
         in ``companies`` (default: the user's current companies, the first one giving the
         grade thresholds): average days late and share paid on time of the invoices fully
         paid, reminders done, open disputes, and the grade. Three queries."""
-        partners = self.commercial_partner_id
+        # _origin: a customer being created in a form is a new record, without figures
+        partners = self.commercial_partner_id._origin
         if not partners:
             return {}
         companies = companies or self.env.companies
@@ -259,6 +288,8 @@ class ResPartner(models.Model):
             "relance_excluded",
             "relance_exclusion_reason",
             "relance_user_id",
+            "relance_margin_preset",
+            "relance_margin_rate",
         ]
 
     def _relance_credit_controller(self, policy=None, salesperson=None):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 
 
 class ReportRelanceLetter(models.AbstractModel):
@@ -19,14 +19,38 @@ class ReportRelanceLetter(models.AbstractModel):
         }
 
     def _deadline(self, history):
-        return fields.Date.add(history.date, days=history.level_id.notice_deadline_days)
+        """The date given to pay: a formal notice's counts from its receipt, unknown when
+        it is printed, which gives the days instead."""
+        return history.deadline_date
+
+    @api.model
+    def _consumer(self, history):
+        return history.partner_id.relance_policy_type == "b2c"
 
     def _legal_amounts(self, history):
         """Interest and indemnity per invoice at the action's date, for a business
-        customer (a consumer owes interest only from the formal notice itself)."""
-        if history.partner_id.relance_policy_type == "b2c":
+        customer (a consumer owes interest only from the receipt of the formal notice)."""
+        if self._consumer(history):
             return {}
         return history.line_ids.move_id._relance_legal_amounts(history.date)
+
+    @api.model
+    def _subject(self, move):
+        """What the invoice is for: the first line of the label of its first product line."""
+        line = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")[:1]
+        label = (line.name or "").strip()
+        return label.splitlines()[0] if label else ""
+
+    @api.model
+    def _consumer_mediator(self, company):
+        """The consumer mediator's name, address and website as printed on a formal notice
+        to a consumer (Code de la consommation L616-1, R616-1), False when not entered."""
+        parts = [
+            company.relance_consumer_mediator_name,
+            company.relance_consumer_mediator_address,
+            company.relance_consumer_mediator_website,
+        ]
+        return ", ".join(filter(None, parts)) if parts[0] else False
 
     @api.model
     def _missing_rate(self, legal):

@@ -3,8 +3,8 @@
 -- current one, pre-due levels passed over once the due date is past —, its date — the level's
 -- offset from the due date, not before the minimum delay after the last reminder, brought
 -- forward to the escalation date — and the state: closed (paid, reversed, not posted),
--- handed over, paused (dispute, payment plan, promise or payment declared), to remind (the
--- next date reached), waiting (reminded, next level later), not due.
+-- handed over, paused (dispute, mediation, payment plan, promise or payment declared), to
+-- remind (the next date reached), waiting (reminded, next level later), not due.
 SELECT step.*,
        CASE
            WHEN step.move_state != 'posted'
@@ -12,6 +12,7 @@ SELECT step.*,
              OR step.settled THEN 'closed'
            WHEN step.relance_handed_over THEN 'handed_over'
            WHEN step.relance_dispute
+             OR step.relance_mediation
              OR step.relance_payment_plan_id IS NOT NULL
              OR step.relance_pause_until >= %(date)s THEN 'paused'
            WHEN step.next_date <= %(date)s THEN 'to_remind'
@@ -20,7 +21,8 @@ SELECT step.*,
        END AS state
   FROM (
     SELECT move.id, move.state AS move_state, move.payment_state, move.relance_level_id,
-           move.relance_handed_over, move.relance_dispute, move.relance_payment_plan_id,
+           move.relance_handed_over, move.relance_dispute, move.relance_mediation,
+           move.relance_payment_plan_id,
            move.relance_pause_until, due.date AS due_date,
            ABS(move.amount_residual) < currency.rounding / 2 AS settled,
            nxt.id AS next_level_id,

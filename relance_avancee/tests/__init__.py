@@ -16,3 +16,5 @@ from . import test_statement
 from . import test_preview
 from . import test_credit_controller
 from . import test_field_access
+from . import test_rate_update
+from . import test_margin

@@ -10,6 +10,7 @@ from odoo.addons.relance_avancee.demo.generator import (
     DEMO_FOREIGN,
     DEMO_HANDOVER,
     DEMO_INVOICES,
+    DEMO_NOTICE_RECEIPT,
     DEMO_PAID_DECLARATION,
     demo_record,
 )
@@ -72,6 +73,22 @@ class TestDemo(TransactionCase):
         self.assertEqual(self.invoices.invoice_user_id, admin)
         plans = self.env["relance.payment.plan"].search([("partner_id", "in", self.customers.ids)])
         self.assertEqual((plans.user_id | self.invoices.relance_dispute_ids.user_id), admin)
+
+    def test_formal_notice_received(self):
+        """A consumer's formal notice with its acknowledgment of receipt, its deadline
+        counted from it; the consumer mediator of the company printed on it."""
+        xmlid, number, days = DEMO_NOTICE_RECEIPT
+        notice = self.actions.filtered(
+            lambda h: h.partner_id == demo_record(self.env, xmlid) and h.channel == "notice"
+        )
+        self.assertEqual(len(notice), 1)
+        self.assertEqual((notice.state, notice.registered_letter_number), ("done", number))
+        self.assertEqual(notice.acknowledgment_date, fields.Date.add(notice.date, days=days))
+        self.assertEqual(
+            notice.deadline_date,
+            fields.Date.add(notice.acknowledgment_date, days=notice.level_id.notice_deadline_days),
+        )
+        self.assertEqual(self.company.relance_consumer_mediator_name, "CM2C")
 
     def test_settlements_and_handover(self):
         self.assertTrue(self.invoices.filtered("relance_dispute"))

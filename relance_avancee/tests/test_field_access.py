@@ -31,6 +31,7 @@ DUNNING_MODELS = (
     "relance.history",
     "relance.history.line",
     "relance.dispute",
+    "relance.mediation",
     "relance.payment.plan",
     "relance.payment.plan.installment",
     "relance.promise",

@@ -33,11 +33,13 @@ class TestInstall(RelanceCommon):
     def test_channels_are_loaded(self):
         channels = self.env["relance.channel"].search([])
         self.assertEqual(
-            set(channels.mapped("code")), {"email", "sms", "call", "letter", "notice", "handover"}
+            set(channels.mapped("code")),
+            {"email", "sms", "call", "letter", "notice", "mediation", "handover"},
         )
         email = self.env.ref("relance_avancee.channel_email")
         self.assertEqual(email.fallback_channel_id, self.env.ref("relance_avancee.channel_letter"))
         self.assertTrue(self.env.ref("relance_avancee.channel_handover").manual)
+        self.assertTrue(self.env.ref("relance_avancee.channel_mediation").manual)
 
     def test_invoice_views_show_dunning_for_accountant(self):
         action = self.env.ref("account.action_move_out_invoice_type")

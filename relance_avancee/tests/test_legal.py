@@ -61,7 +61,7 @@ class TestLegal(RelanceCommon):
         invoice = self._relance_invoice(self.customer_b2c, 7300.0, date(2025, 9, 1))
         self.assertEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 0.0)
         level = self.policy_b2c.level_ids.filtered(lambda lv: lv.offset_days == 45)
-        self.env["relance.history"].create(
+        notice = self.env["relance.history"].create(
             {
                 "date": date(2026, 1, 1),
                 "company_id": self.company.id,
@@ -72,16 +72,21 @@ class TestLegal(RelanceCommon):
                 "line_ids": [Command.create({"move_id": invoice.id, "amount_residual": 7300.0})],
             }
         )
-        # from the notice: 58 days of H1 2026 at the legal rate 2.62 %
-        # 7300 x 0.0262 x 58 / 365 = 30.392
-        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 30.39)
+        # from the notice's presumed receipt, 3 days after it was sent (4 January): 55 days
+        # of H1 2026 at the legal rate 2.62 %: 7300 x 0.0262 x 55 / 365 = 28.820
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 28.82)
         self.assertEqual(self._amounts(invoice, date(2026, 2, 28))["indemnity"], 0.0)
+        # received on 5 January: 54 days, 7300 x 0.0262 x 54 / 365 = 28.296
+        notice.acknowledgment_date = date(2026, 1, 5)
+        self.assertAlmostEqual(self._amounts(invoice, date(2026, 2, 28))["interest"], 28.3)
 
     def _notice(self, partner, invoice, when):
+        """A formal notice received the day it was sent."""
         level = self.policy_b2c.level_ids.filtered(lambda lv: lv.offset_days == 45)
         return self.env["relance.history"].create(
             {
                 "date": when,
+                "acknowledgment_date": when,
                 "company_id": self.company.id,
                 "partner_id": partner.id,
                 "level_id": level.id,

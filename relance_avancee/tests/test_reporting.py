@@ -116,6 +116,12 @@ class TestReporting(RelanceCommon):
                 ["Open disputes", "0", "0"],
                 ["Average age of open disputes (days)", "—", "—"],
                 ["Amount handed over to legal", money(0.0), money(0.0)],
+                # overdue at the end: D's 500 (A's 1000 the period before), at 20 %
+                [
+                    "Revenue to make up for the overdue invoices (end of period)",
+                    money(2500.0),
+                    money(5000.0),
+                ],
             ],
         )
         level = self.policy_b2b.level_ids.filtered(lambda lv: lv.offset_days == 7)

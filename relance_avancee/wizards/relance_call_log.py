@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from ..models.relance_dispute import DISPUTE_REASONS
 from ..models.relance_history import CALL_OUTCOMES
+from ..models.relance_mediation import MEDIATOR_TYPES
 
 
 class RelanceCallLog(models.TransientModel):
@@ -30,6 +31,11 @@ class RelanceCallLog(models.TransientModel):
         "Paid on", default=fields.Date.context_today, help="When the customer says it paid."
     )
     paid_amount = fields.Monetary("Amount paid", currency_field="currency_id")
+    mediator_type = fields.Selection(
+        MEDIATOR_TYPES,
+        "Mediator",
+        help="Who the customer and the company refer the dispute or the payment delay to.",
+    )
     note = fields.Text()
 
     @api.model
@@ -42,6 +48,10 @@ class RelanceCallLog(models.TransientModel):
             values["promise_amount"] = history.amount_due
         if "paid_amount" in fields_list and history:
             values["paid_amount"] = history.amount_due
+        if "mediator_type" in fields_list and history:
+            values["mediator_type"] = self.env["relance.mediation"]._default_type(
+                history.partner_id
+            )
         return values
 
     def _default_history(self):
@@ -147,6 +157,15 @@ class RelanceCallLog(models.TransientModel):
         self.env["relance.dispute"]._open_for(
             self._open_moves(history), self.dispute_reason, self.note or ""
         )
+        history.write({"state": "done", "reason": False})
+
+    def _after_mediation(self, history):
+        """A mediation pauses the reminders of the open invoices until it ends."""
+        moves = self._open_moves(history)
+        if moves:
+            self.env["relance.mediation"]._open_for(
+                moves, self.mediator_type, self.note or "", history_id=history.id
+            )
         history.write({"state": "done", "reason": False})
 
     def _after_plan(self, history):
