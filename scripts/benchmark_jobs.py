@@ -371,6 +371,12 @@ def generate(args):
         print(f"creating {DB_NAME} with account…", flush=True)
         odoo_cli(DB_NAME, "-i", "account")
     installed = module_installed(DB_NAME, MODULE)
+    if installed:
+        # a database kept with --reuse runs the checkout's code of today (updated before
+        # this process loads its registry)
+        print(f"updating {MODULE} and relance_avancee…", flush=True)
+        seconds = odoo_cli(DB_NAME, "-u", f"relance_avancee,{MODULE}")
+        print(f"  updated in {seconds:.0f} s", flush=True)
     with environment(DB_NAME) as env:
         count = env["account.move"].search_count(
             [("move_type", "=", "out_invoice"), ("state", "=", "posted")]
@@ -398,11 +404,6 @@ def generate(args):
         print(f"installing {MODULE} on them…", flush=True)
         seconds = odoo_cli(DB_NAME, "-i", MODULE)
         print(f"  installed in {seconds:.0f} s", flush=True)
-    else:
-        # a database kept with --reuse runs the checkout's code of today
-        print(f"updating {MODULE} and relance_avancee…", flush=True)
-        seconds = odoo_cli(DB_NAME, "-u", f"relance_avancee,{MODULE}")
-        print(f"  updated in {seconds:.0f} s", flush=True)
 
 
 def check_data(env):

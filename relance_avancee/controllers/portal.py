@@ -11,6 +11,9 @@ from ..report.relance_statement import STATEMENT_REPORT
 # what a customer may write from the portal (a contest, a plan request; a payment declared
 # with a longer message is refused with its reason, see relance.payment.declaration)
 PORTAL_MESSAGE_MAX = PORTAL_MESSAGE_MAX_LENGTH
+# the causes of delay a customer may give when asking for a payment plan (a dispute or a
+# billing error is a contest)
+PORTAL_CAUSES = ("cash", "forgotten", "process", "unknown")
 
 
 class RelancePortal(PortalAccount):
@@ -28,6 +31,7 @@ class RelancePortal(PortalAccount):
         values["relance_dispute_reasons"] = (
             request.env["relance.dispute"]._fields["reason"]._description_selection(request.env)
         )
+        values["relance_plan_causes"] = self._relance_plan_causes()
         # the reminders the customer received, by their channel (the level names are the
         # company's own words; the handover to an agency is not a reminder)
         values["relance_history"] = (
@@ -43,6 +47,16 @@ class RelancePortal(PortalAccount):
         values["relance_paid_error"] = error and declarations._portal_errors().get(error)
         values["relance_today"] = fields.Date.context_today(declarations)
         return values
+
+    def _relance_plan_causes(self):
+        """[(cause, label)] of PORTAL_CAUSES, in the customer's words."""
+        labels = {
+            "cash": request.env._("Cash-flow difficulties"),
+            "forgotten": request.env._("The invoice was overlooked"),
+            "process": request.env._("Waiting for our internal approval"),
+            "unknown": request.env._("Another reason"),
+        }
+        return [(cause, labels[cause]) for cause in PORTAL_CAUSES]
 
     @http.route(
         "/my/invoices/<int:invoice_id>/contest",
@@ -69,13 +83,15 @@ class RelancePortal(PortalAccount):
         methods=["POST"],
         website=True,
     )
-    def relance_portal_payment_plan(self, invoice_id, access_token=None, message=""):
+    def relance_portal_payment_plan(self, invoice_id, access_token=None, message="", cause=""):
         invoice = self._relance_invoice(invoice_id, access_token)
         if invoice is None:
             return request.redirect("/my")
-        invoice.env["relance.payment.plan"]._portal_request(
+        plan = invoice.env["relance.payment.plan"]._portal_request(
             invoice, request.env.user.partner_id, message[:PORTAL_MESSAGE_MAX]
         )
+        if plan and cause in PORTAL_CAUSES:
+            invoice._relance_set_cause(cause)
         return request.redirect(invoice.get_portal_url(query_string="&relance=plan_requested"))
 
     @http.route(

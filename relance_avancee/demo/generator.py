@@ -66,6 +66,13 @@ DEMO_HANDOVER = (
     "demo_partner_etude_fabre",
     "Mise en demeure restée sans réponse ; dossier transmis pour injonction de payer.",
 )
+# the bailiff's fees (percentage, fixed fee per file, minimum) and what it recovered of
+# the file: (share of the amount handed over, note)
+DEMO_AGENCY_FEES = (8.0, 60.0, 150.0)
+DEMO_RECOVERIES = [
+    (0.25, "Saisie-attribution sur compte bancaire"),
+    (0.1, "Premier versement de l'échéancier accordé par le débiteur"),
+]
 
 # (customer, share of the invoice paid, days after its last reminder)
 DEMO_PAYMENTS = [
@@ -99,6 +106,29 @@ DEMO_PAST_PROMISES = [
     ("demo_partner_cabinet_dubois", 70, 15),
     ("demo_partner_imprimerie_petit", 62, 12),
 ]
+# the causes of delay the customers gave (on the phone, on the portal) for their invoices
+# reminded, besides those of the disputes
+DEMO_CAUSES = [
+    ("demo_partner_transports_lefevre", "cash"),
+    ("demo_partner_cabinet_dubois", "process"),
+    ("demo_partner_menuiserie_bernard", "forgotten"),
+    ("demo_partner_restaurant_le_bouchon", "cash"),
+    ("demo_partner_lea_bonnet", "cash"),
+    ("demo_partner_hugo_vincent", "unknown"),
+    ("demo_partner_agence_horizon_conseil", "process"),
+    ("demo_partner_imprimerie_petit", "forgotten"),
+]
+# the satisfaction ratings (5 satisfied, 3 neutral, 1 dissatisfied) and comments of the
+# customers whose reminded invoices were paid; the others have not answered yet
+DEMO_RATINGS = {
+    "demo_partner_transports_lefevre": (3, ""),
+    "demo_partner_cabinet_dubois": (5, "Relances courtoises, merci."),
+    "demo_partner_menuiserie_bernard": (5, ""),
+    "demo_partner_imprimerie_petit": (1, "Trois relances pour un oubli, c'est beaucoup."),
+    "demo_partner_camille_fournier": (5, ""),
+    "demo_partner_julien_roux": (3, ""),
+    "demo_partner_thomas_girard": (5, "Appel aimable et efficace."),
+}
 
 
 def demo_record(env, xmlid):
@@ -138,7 +168,9 @@ def load(env):
     _load_paid_history(env, today)
     _load_handover(env)
     _load_notice_receipt(env, company)
+    _load_agency_recoveries(env)
     _load_paid_declaration(env, invoices, today)
+    _load_causes_and_ratings(env, company, today)
     run = env["relance.engine"]._prepare_run(today, company)
     if run:
         run._notify_controllers()
@@ -455,6 +487,40 @@ def _load_notice_receipt(env, company):
     wizard.action_confirm()
 
 
+def _load_agency_recoveries(env):
+    """The bailiff's fee rates, and what it recovered on the file handed over to it at the
+    order for payment stage (the file's order for payment is printed from its handover
+    action)."""
+    customer, agency, _note = DEMO_HANDOVER
+    rate, fixed, minimum = DEMO_AGENCY_FEES
+    demo_record(env, agency).write(
+        {
+            "relance_is_agency": True,
+            "relance_agency_fee_rate": rate,
+            "relance_agency_fixed_fee": fixed,
+            "relance_agency_min_fee": minimum,
+        }
+    )
+    handover = env["relance.history"].search(
+        [
+            ("partner_id", "=", demo_record(env, customer).id),
+            ("channel", "=", "handover"),
+            ("state", "=", "done"),
+        ],
+        limit=1,
+    )
+    env["relance.recovery"].create(
+        [
+            {
+                "handover_id": handover.id,
+                "amount": handover.currency_id.round(handover.amount_due * share),
+                "note": note,
+            }
+            for share, note in DEMO_RECOVERIES
+        ]
+    )
+
+
 def _load_paid_declaration(env, invoices, today):
     """A customer said on the portal that it already paid: the invoice waits while the
     accountant looks for the transfer."""
@@ -467,3 +533,37 @@ def _load_paid_declaration(env, invoices, today):
         str(amount or invoice.amount_residual),
         message,
     )
+
+
+def _load_causes_and_ratings(env, company, today):
+    """The causes of delay of some reminded invoices, and the satisfaction of the customers
+    whose reminded invoices are paid: rated a few days after their payment (the months of
+    the KPI history), or asked by email and not answered yet."""
+    reminded = env["account.move"].search(
+        [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("relance_history_line_ids.state", "=", "done"),
+        ]
+    )
+    for xmlid, cause in DEMO_CAUSES:
+        partner = demo_record(env, xmlid)
+        reminded.filtered(lambda m, p=partner: m.partner_id == p)._relance_set_cause(cause)
+    paid = reminded.filtered(
+        lambda m: m.payment_state in ("paid", "in_payment") and not m.relance_handed_over
+    )
+    satisfactions = env["relance.satisfaction"]._request_for(paid, today)
+    scores = {demo_record(env, xmlid): rating for xmlid, rating in DEMO_RATINGS.items()}
+    for satisfaction in satisfactions:
+        paid_on = max(satisfaction.move_ids.line_ids.matched_credit_ids.mapped("max_date"))
+        satisfaction.date = min(paid_on + timedelta(days=1), today)
+        if satisfaction.partner_id not in scores:
+            satisfaction._send_request()
+            continue
+        score, feedback = scores[satisfaction.partner_id]
+        rating = satisfaction.rating_apply(
+            score, token=satisfaction._rating_get_access_token(), feedback=feedback or None
+        )
+        rating.rated_on = fields.Datetime.to_datetime(
+            min(satisfaction.date + timedelta(days=2), today)
+        )

@@ -5,10 +5,12 @@ from . import relance_channel
 from . import relance_policy
 from . import relance_level
 from . import res_company
+from . import relance_agency_mixin
 from . import res_partner
 from . import account_move
 from . import relance_history
 from . import relance_history_line
+from . import relance_recovery
 from . import relance_run
 from . import relance_run_line
 from . import relance_engine
@@ -33,6 +35,8 @@ from . import relance_promise
 from . import relance_payment_plan
 from . import relance_payment_plan_installment
 from . import relance_dashboard
+from . import relance_satisfaction
+from . import relance_kpi_month
 from . import mail_activity
 from . import mail_notification
 from . import account_payment_term

@@ -23,6 +23,16 @@ POSITION_INPUTS = (
     "relance_handed_over",
 )
 
+# why an invoice is paid late, as the customer said (a call, the portal) or a dispute shows
+DELAY_CAUSES = [
+    ("cash", "Cash difficulties"),
+    ("forgotten", "Forgotten"),
+    ("dispute", "Dispute"),
+    ("billing_error", "Billing error"),
+    ("process", "Process or approval"),
+    ("unknown", "Unknown"),
+]
+
 RELANCE_STATES = [
     ("not_due", "Not due"),
     ("to_remind", "To remind"),
@@ -95,6 +105,16 @@ class AccountMove(models.Model):
         store=True,
         groups=DUNNING_READERS,
     )
+    relance_recovery_ids = fields.Many2many(
+        "relance.recovery",
+        "relance_recovery_move_rel",
+        "move_id",
+        "recovery_id",
+        "Recovered by agencies",
+        readonly=True,
+        copy=False,
+        groups=DUNNING_READERS,
+    )
     relance_skip_reason = fields.Char(
         "Dunning note",
         copy=False,
@@ -127,6 +147,26 @@ class AccountMove(models.Model):
         store=True,
         help="A broken promise, a defaulted payment plan or calls left unanswered since the "
         "last reminder bring the next level forward to this date.",
+        groups=DUNNING_READERS,
+    )
+
+    relance_cause = fields.Selection(
+        DELAY_CAUSES,
+        "Cause of delay",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="The last cause of the delay recorded: logged with a call, given by the customer "
+        "on the portal or shown by a dispute. The chatter keeps the earlier ones.",
+        groups=DUNNING_READERS,
+    )
+    relance_satisfaction_id = fields.Many2one(
+        "relance.satisfaction",
+        "Satisfaction request",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The rating asked from the customer once the invoice was paid after reminders.",
         groups=DUNNING_READERS,
     )
 
@@ -295,6 +335,13 @@ class AccountMove(models.Model):
         if settled:
             # the payer need not be a credit controller
             settled.sudo().relance_dispute_ids._close_paid()
+
+    def _relance_set_cause(self, cause):
+        """Records ``cause`` as the cause of the delay of these invoices. Sudo: whoever
+        logs a call, opens a dispute or answers on the portal may not edit invoices."""
+        changed = self.sudo().filtered(lambda m: m.relance_cause != cause)
+        if cause and changed:
+            changed._relance_light_write({"relance_cause": cause})
 
     def _relance_light_write(self, vals):
         """Writes the module's own fields on invoices without the accounting machinery of

@@ -9,6 +9,10 @@ DISPUTE_REASONS = [
     ("missing_po", "Missing purchase order"),
     ("other", "Other"),
 ]
+# the cause of delay a dispute shows, by its reason (else a dispute): a missing purchase
+# order is the customer's approval process
+DISPUTE_CAUSES = {"invoicing_error": "billing_error", "missing_po": "process"}
+
 DISPUTE_STATES = [
     ("open", "Open"),
     ("credit_note", "Settled by a credit note"),
@@ -87,7 +91,21 @@ class RelanceDispute(models.Model):
                     reason=dispute.display_name,
                 ),
             )
+        disputes._set_invoice_causes()
         return disputes
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "reason" in vals:
+            self.filtered(lambda d: d.state == "open")._set_invoice_causes()
+        return result
+
+    def _set_invoice_causes(self):
+        """The invoices of these disputes are late because of them (see DISPUTE_CAUSES)."""
+        for cause, disputes in self.grouped(
+            lambda d: DISPUTE_CAUSES.get(d.reason, "dispute")
+        ).items():
+            disputes.move_ids._relance_set_cause(cause)
 
     def action_close_credit_note(self):
         """Settled by a credit note: closes the disputes and opens Odoo's credit note wizard

@@ -6,7 +6,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
+from .account_move import DELAY_CAUSES
 from .relance_channel import LETTER_CHANNELS
+
+from ..report.relance_injunction import INJUNCTION_REPORT
 
 # call outcomes where the customer was spoken to
 ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid", "mediation")
@@ -69,6 +72,12 @@ class RelanceHistory(models.Model):
     attachment_id = fields.Many2one("ir.attachment", "Document", ondelete="set null")
     call_outcome = fields.Selection(CALL_OUTCOMES, readonly=True)
     call_tries = fields.Integer("Calls made", readonly=True)
+    cause = fields.Selection(
+        DELAY_CAUSES,
+        "Cause of delay",
+        readonly=True,
+        help="The cause of the delay the customer gave during this call.",
+    )
     registered_letter_number = fields.Char(
         "Registered letter number",
         tracking=True,
@@ -116,6 +125,13 @@ class RelanceHistory(models.Model):
     invoice_table_html = fields.Html(
         compute="_compute_invoice_table_html", sanitize=False, string="Invoices table"
     )
+    # the handover action (relance_executor_handover.py): who took the file over, the
+    # costs its order for payment file claims, what the agency recovered
+    handover_partner_id = fields.Many2one(
+        "res.partner", "Handed over to", readonly=True, index="btree_not_null"
+    )
+    handover_costs = fields.Monetary("Costs claimed", currency_field="currency_id", readonly=True)
+    recovery_ids = fields.One2many("relance.recovery", "handover_id", "Recoveries")
 
     @api.depends("line_ids.move_id")
     def _compute_move_ids(self):
@@ -428,3 +444,16 @@ class RelanceHistory(models.Model):
                 "amount_to_pay": to_pay,
             }
         return discounts
+
+    # ------------------------------------------------------------------------------------
+    # Handover: the order for payment file (report/relance_injunction.py)
+    # ------------------------------------------------------------------------------------
+
+    def action_print_injunction(self):
+        self.ensure_one()
+        executor = self.env["relance.executor.handover"]
+        data = executor._injunction_data(
+            self.partner_id, self.line_ids.move_id, self.date, self.handover_costs
+        )
+        report = self.env["ir.actions.report"]._get_report(INJUNCTION_REPORT)
+        return report.report_action(self.partner_id, data=data)

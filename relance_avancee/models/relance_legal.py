@@ -4,9 +4,18 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from ..legal import late_interest
+from ..legal import (
+    COURT_COMMERCE,
+    SIMPLIFIED_PROCEDURE_MAX_EUR,
+    competent_court,
+    late_interest,
+    simplified_procedure_open,
+)
 
 PRESCRIPTION_ALERT_DAYS = (90, 30)
+# where a French court takes an injonction de payer: metropolitan France and the
+# overseas departments
+FRENCH_COURT_COUNTRIES = ("FR", "GP", "MQ", "GF", "RE", "YT")
 
 
 class RelanceLegal(models.AbstractModel):
@@ -189,6 +198,65 @@ class RelanceLegal(models.AbstractModel):
                 if move_id in wanted and (move_id not in result or receipt < result[move_id]):
                     result[move_id] = receipt
         return result
+
+    # ------------------------------------------------------------------------------------
+    # Court stage, after the formal notice (report/relance_injunction.py)
+    # ------------------------------------------------------------------------------------
+
+    @api.model
+    def _court(self, partner):
+        """Where an injonction de payer against this customer is filed: {"kind",
+        "name", "zip", "city", "country", "warning"}: the kind of court (both parties
+        traders: the tribunal de commerce) and the place of the debtor it must be the
+        court of; no court directory, the registry of that place is the one."""
+        partner = partner.commercial_partner_id
+        kind = competent_court(True, partner.relance_policy_type == "b2b")
+        if kind == COURT_COMMERCE:
+            name = self.env._("Tribunal de commerce")
+        else:
+            name = self.env._("Tribunal judiciaire (or its chambre de proximité)")
+        warning = False
+        if not (partner.zip and partner.city):
+            warning = self.env._(
+                "The debtor's address has no postcode or city: the competent court cannot "
+                "be told."
+            )
+        elif partner.country_id and partner.country_id.code not in FRENCH_COURT_COUNTRIES:
+            warning = self.env._(
+                "The debtor lives outside France: the European order for payment procedure "
+                "(Regulation (EC) No 1896/2006) applies instead."
+            )
+        return {
+            "kind": kind,
+            "name": name,
+            "zip": partner.zip,
+            "city": partner.city,
+            "country": partner.country_id,
+            "warning": warning,
+        }
+
+    @api.model
+    def _claim_eur(self, moves, date):
+        """What these invoices come to at the date (principal, interest, indemnity), in
+        EUR."""
+        amounts = self._amounts(moves, date)
+        eur = self.env.ref("base.EUR")
+        total = sum(
+            move.company_id.currency_id._convert(
+                amounts[move.id]["total"], eur, move.company_id, date
+            )
+            for move in moves
+            if move.id in amounts
+        )
+        return eur.round(total)
+
+    @api.model
+    def _simplified_procedure(self, partner, moves, date):
+        """(whether the simplified recovery procedure of small claims is open, the claim
+        in EUR, the threshold): a business claim of at most 5,000 EUR at the date."""
+        amount = self._claim_eur(moves, date)
+        business = partner.commercial_partner_id.relance_policy_type == "b2b"
+        return simplified_procedure_open(business, amount), amount, SIMPLIFIED_PROCEDURE_MAX_EUR
 
     @api.model
     def _prescription_alerts(self, date, companies):

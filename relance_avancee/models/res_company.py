@@ -10,6 +10,10 @@ PENALTY_MODES = [
     ("ecb", "ECB rate + 10 points (legal default)"),
     ("contract", "Contractual rate"),
 ]
+DSO_METHODS = [
+    ("standard", "Standard: receivables / credit sales of the period x its days"),
+    ("countback", "Countback: the days of the latest sales the receivables stand for"),
+]
 
 # the average margins the impact figure proposes (%), besides a custom rate
 MARGIN_PRESET_RATES = {"shop": 14.0, "wholesale": 21.0, "retail": 30.0, "default": 20.0}
@@ -133,6 +137,22 @@ class ResCompany(models.Model):
         by_rate = {rate: preset for preset, rate in MARGIN_PRESET_RATES.items()}
         for company in self:
             company.relance_margin_preset = by_rate.get(company.relance_margin_rate, "custom")
+
+    relance_dso_method = fields.Selection(
+        DSO_METHODS,
+        "DSO method",
+        default="standard",
+        required=True,
+        help="Countback walks back month by month from the end of the period, taking each "
+        "month's credit sales off the receivables until none is left.",
+        groups=DUNNING_READERS,
+    )
+    relance_rating_request = fields.Boolean(
+        "Satisfaction rating after payment",
+        help="Once invoices that were reminded are paid, their customer is asked by email "
+        "to rate the follow-up of its payment (once per set of invoices paid).",
+        groups=DUNNING_READERS,
+    )
 
     @api.constrains("relance_penalty_mode", "relance_penalty_rate")
     def _check_relance_penalty_rate(self):

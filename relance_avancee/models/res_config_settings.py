@@ -85,5 +85,10 @@ class ResConfigSettings(models.TransientModel):
                 }
             )
 
+    relance_dso_method = fields.Selection(related="company_id.relance_dso_method", readonly=False)
+    relance_rating_request = fields.Boolean(
+        related="company_id.relance_rating_request", readonly=False
+    )
+
     def action_relance_add_invoice_mentions(self):
         self.company_id.action_relance_add_invoice_mentions()

@@ -20,7 +20,8 @@ MOBILE_TYPES = (
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "relance.agency.mixin"]
 
     relance_policy_type = fields.Selection(
         POLICY_TYPES,

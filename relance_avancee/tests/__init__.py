@@ -18,3 +18,7 @@ from . import test_credit_controller
 from . import test_field_access
 from . import test_rate_update
 from . import test_margin
+from . import test_causes
+from . import test_satisfaction
+from . import test_kpi_history
+from . import test_court

@@ -12,6 +12,7 @@ from odoo.addons.relance_avancee.demo.generator import (
     DEMO_INVOICES,
     DEMO_NOTICE_RECEIPT,
     DEMO_PAID_DECLARATION,
+    DEMO_RECOVERIES,
     demo_record,
 )
 
@@ -115,6 +116,11 @@ class TestDemo(TransactionCase):
             [("res_model", "=", "relance.history"), ("res_id", "in", handover.ids)]
         )
         self.assertIn("application/zip", zips.mapped("mimetype"))
+        # the bailiff's recoveries on the file, with its fees
+        recoveries = self.env["relance.recovery"].search([("handover_id", "in", handover.ids)])
+        self.assertEqual(len(recoveries), len(DEMO_RECOVERIES))
+        self.assertEqual(recoveries.agency_id, demo_record(self.env, DEMO_HANDOVER[1]))
+        self.assertTrue(all(recoveries.mapped("fee")))
 
     def test_today_run_to_validate_and_payments_received(self):
         run = self.env["relance.run"].search([("company_id", "=", self.company.id)], limit=1)
@@ -185,3 +191,15 @@ class TestDemo(TransactionCase):
             self._check_password(accountant, ACCOUNTANT_LOGIN)
         run = self.env["relance.run"].with_user(accountant).search([], limit=1)
         self.assertEqual(run.company_id, self.company, "the accountant sees today's run")
+
+    def test_causes_and_satisfaction_for_the_reporting(self):
+        causes = set(self.invoices.mapped("relance_cause"))
+        self.assertLessEqual({"cash", "process", "forgotten", "dispute"}, causes)
+        satisfactions = self.env["relance.satisfaction"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        rated = satisfactions.filtered("rating_last_value")
+        self.assertTrue(rated, "the dashboard has a customer satisfaction to show")
+        self.assertTrue(satisfactions - rated, "a request waits for its answer")
+        months = {rating.rated_on.month for rating in rated.rating_ids}
+        self.assertGreater(len(months), 1, "the monthly history shows several months")

@@ -111,6 +111,8 @@ class TestReporting(RelanceCommon):
                 ["Average collection delay (days)", "14.0", "—"],
                 ["Collection effectiveness index (%)", "89.2", "0.0"],
                 ["Recovery rate within 15 days (%)", "23.1", "—"],
+                ["Customer satisfaction (average rating out of 5)", "—", "—"],
+                ["Satisfaction ratings received", "0", "0"],
                 ["Promises kept", "0", "0"],
                 ["Promises broken", "0", "0"],
                 ["Open disputes", "0", "0"],
@@ -122,6 +124,7 @@ class TestReporting(RelanceCommon):
                     money(2500.0),
                     money(5000.0),
                 ],
+                ["Recovered by agencies on the files handed over (%)", "—", "—"],
             ],
         )
         level = self.policy_b2b.level_ids.filtered(lambda lv: lv.offset_days == 7)

@@ -3,8 +3,9 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.relance_dispute import DISPUTE_REASONS
-from ..models.relance_history import CALL_OUTCOMES
+from ..models.account_move import DELAY_CAUSES
+from ..models.relance_dispute import DISPUTE_CAUSES, DISPUTE_REASONS
+from ..models.relance_history import ANSWERED_OUTCOMES, CALL_OUTCOMES
 from ..models.relance_mediation import MEDIATOR_TYPES
 
 
@@ -37,6 +38,27 @@ class RelanceCallLog(models.TransientModel):
         help="Who the customer and the company refer the dispute or the payment delay to.",
     )
     note = fields.Text()
+    cause = fields.Selection(
+        DELAY_CAUSES,
+        "Cause of delay",
+        compute="_compute_cause",
+        store=True,
+        readonly=False,
+        help="Why the customer pays late, as said on the phone: recorded on the call and on "
+        "its invoices.",
+    )
+
+    @api.depends("outcome", "dispute_reason")
+    def _compute_cause(self):
+        """Where the outcome tells: a dispute (by its reason), a plan asked for lack of
+        cash. Else the customer says it, or not."""
+        for wizard in self:
+            if wizard.outcome == "dispute":
+                wizard.cause = DISPUTE_CAUSES.get(wizard.dispute_reason, "dispute")
+            elif wizard.outcome == "plan":
+                wizard.cause = "cash"
+            else:
+                wizard.cause = False
 
     @api.model
     def default_get(self, fields_list):
@@ -85,7 +107,17 @@ class RelanceCallLog(models.TransientModel):
                 feedback=self.note or label
             )
         history.call_outcome = self.outcome
-        return getattr(self, f"_after_{self.outcome}")(history)
+        result = getattr(self, f"_after_{self.outcome}")(history)
+        self._record_cause(history)
+        return result
+
+    def _record_cause(self, history):
+        """The cause said on the phone, on the call and its invoices still due (after the
+        outcome: it overrides the cause a dispute just opened gives them)."""
+        if not self.cause or self.outcome not in ANSWERED_OUTCOMES:
+            return
+        history.cause = self.cause
+        self._open_moves(history)._relance_set_cause(self.cause)
 
     def _open_moves(self, history):
         return history.move_ids._relance_open()

@@ -1,1 +1,2 @@
 from . import test_snailmail
+from . import test_translations
