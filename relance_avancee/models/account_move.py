@@ -329,12 +329,16 @@ class AccountMove(models.Model):
         """``payment_state`` is a stored compute, recomputed in batch whatever changes it (a
         payment, a reconciliation, a credit note, a bank statement match): the one place that
         sees every invoice becoming paid. The invoices in dispute that are now paid close
-        their open disputes once all of their invoices are."""
+        their open disputes and mediations once all of their invoices are."""
         super()._compute_payment_state()
         settled = self.filtered(lambda m: m.relance_dispute and m.payment_state in PAID_STATES)
         if settled:
             # the payer need not be a credit controller
             settled.sudo().relance_dispute_ids._close_paid()
+        mediated = self.filtered(
+            lambda m: m.relance_mediation and m.payment_state in PAID_STATES
+        ).sudo()
+        mediated.relance_mediation_ids._close_paid()
 
     def _relance_set_cause(self, cause):
         """Records ``cause`` as the cause of the delay of these invoices. Sudo: whoever

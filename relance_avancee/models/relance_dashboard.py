@@ -210,7 +210,6 @@ class RelanceDashboard(models.TransientModel):
         )
         return sorted(rows, key=lambda row: -row[2])
 
-
     def _agency_recovery_rate(self, date_from, date_to):
         """What the agencies recovered (to date) on the files handed over to them in the
         period, in % of the amounts handed over (report/relance_agency_report.py)."""

@@ -143,13 +143,34 @@ class RelanceExecutorNotice(models.AbstractModel):
             "receipt."
         )
 
+    def _execute(self, histories):
+        super()._execute(histories)
+        # the consumer mediator must be given to consumers (Code de la consommation L612-1,
+        # L616-1, R616-1: its name and website): the notice is printed, the action says what
+        # is missing
+        incomplete = histories.filtered(
+            lambda h: h.attachment_id
+            and h.partner_id.commercial_partner_id.relance_policy_type == "b2c"
+            and not (
+                h.company_id.relance_consumer_mediator_name
+                and h.company_id.relance_consumer_mediator_website
+            )
+        )
+        warning = self.env._(
+            "Warning: the consumer mediator's name and website are not entered in the "
+            "settings; a formal notice to a consumer must give them (Code de la consommation "
+            "L612-1, L616-1)."
+        )
+        for history in incomplete.filtered(lambda h: warning not in (h.reason or "")):
+            history.reason = " ".join(filter(None, [history.reason, warning]))
+
     def _receipts(self, histories):
         """{formal notice: (receipt date, presumed)}: when each of these notices takes
         effect (``legal.notice_receipt``): its acknowledgment of receipt, else presumed the
-        company's delivery days after its date."""
+        company's delivery days after it was posted (marked done; else its date)."""
         return {
             notice: notice_receipt(
-                notice.date,
+                notice.sent_date or notice.date,
                 notice.acknowledgment_date,
                 notice.company_id.relance_notice_delivery_days,
             )

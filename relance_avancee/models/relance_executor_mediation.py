@@ -19,9 +19,15 @@ class RelanceExecutorMediation(models.AbstractModel):
         opened = mediation_model.search([("history_id", "in", histories.ids)]).history_id
         vals_list, todo = [], histories.browse()
         for history in histories - opened:
-            moves = history.line_ids.move_id._relance_open()
+            # an invoice already in an open mediation stays in that one
+            moves = history.line_ids.move_id._relance_open().filtered(
+                lambda m: not m.relance_mediation
+            )
             if not moves:
-                history.reason = self.env._("No unpaid invoice left to refer to a mediator.")
+                history.reason = self.env._(
+                    "No unpaid invoice left to refer to a mediator (paid, or already in "
+                    "mediation)."
+                )
                 continue
             vals_list.append(
                 mediation_model._values_for(

@@ -3,13 +3,12 @@ from collections import defaultdict
 import pytz
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, format_date
 
+from ..report.relance_injunction import INJUNCTION_REPORT
 from .account_move import DELAY_CAUSES
 from .relance_channel import LETTER_CHANNELS
-
-from ..report.relance_injunction import INJUNCTION_REPORT
 
 # call outcomes where the customer was spoken to
 ANSWERED_OUTCOMES = ("reached", "promise", "dispute", "plan", "paid", "mediation")
@@ -89,6 +88,12 @@ class RelanceHistory(models.Model):
         help="The date on the acknowledgment of receipt: of the first presentation when the "
         "letter was not collected. The formal notice takes effect on it.",
     )
+    sent_date = fields.Date(
+        "Posted on",
+        readonly=True,
+        help="Letter or formal notice: the day it was marked as posted (done), else its "
+        "action's date. A formal notice's presumed receipt counts from it.",
+    )
     receipt_date = fields.Date(
         "Received on",
         compute="_compute_receipt_deadline",
@@ -163,6 +168,7 @@ class RelanceHistory(models.Model):
     @api.depends(
         "channel",
         "date",
+        "sent_date",
         "acknowledgment_date",
         "level_id.notice_deadline_days",
         "company_id.relance_notice_delivery_days",
@@ -283,7 +289,27 @@ class RelanceHistory(models.Model):
         self.filtered(lambda h: h.state == "todo").write({"state": "cancelled"})
 
     def action_done(self):
-        self.filtered(lambda h: h.state == "todo").write({"state": "done", "reason": False})
+        todo = self.filtered(lambda h: h.state == "todo")
+        todo.write({"state": "done", "reason": False})
+        today = fields.Date.context_today(self)
+        for letter in todo.filtered(lambda h: h.channel in LETTER_CHANNELS and not h.sent_date):
+            letter.sent_date = max(letter.date, today)
+
+    @api.constrains("acknowledgment_date", "date", "sent_date")
+    def _check_acknowledgment_date(self):
+        today = fields.Date.context_today(self)
+        for history in self.filtered("acknowledgment_date"):
+            sent = history.sent_date or history.date
+            if not sent <= history.acknowledgment_date <= today:
+                raise ValidationError(
+                    self.env._(
+                        "%(notice)s: the receipt (%(received)s) must be between the sending "
+                        "(%(sent)s) and today.",
+                        notice=history.display_name,
+                        received=format_date(self.env, history.acknowledgment_date),
+                        sent=format_date(self.env, sent),
+                    )
+                )
 
     # ------------------------------------------------------------------------------------
     # Execution: each channel's executor (``relance.channel.executor_model``) takes all the

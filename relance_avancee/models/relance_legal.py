@@ -186,7 +186,7 @@ class RelanceLegal(models.AbstractModel):
                     ("state", "=", "todo"),
                     ("acknowledgment_date", "!=", False),
                 ],
-                ["date", "acknowledgment_date", "company_id", "channel", "line_ids"],
+                ["date", "sent_date", "acknowledgment_date", "company_id", "channel", "line_ids"],
             )
         )
         receipts = self.env["relance.executor.notice"]._receipts(notices)

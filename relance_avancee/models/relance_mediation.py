@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .account_move import PAID_STATES
+
 MEDIATOR_TYPES = [
     ("business", "Business mediator (Médiateur des entreprises)"),
     ("credit", "Credit mediation (Banque de France)"),
@@ -98,6 +100,14 @@ class RelanceMediation(models.Model):
 
     def action_failed(self):
         self._close("failed")
+
+    def _close_paid(self):
+        """The open mediations whose invoices are all paid end: there is nothing left to
+        mediate."""
+        self.filtered(
+            lambda m: m.state == "open"
+            and all(move.payment_state in PAID_STATES for move in m.move_ids)
+        )._close("agreement")
 
     def _close(self, state):
         """The mediation ends: the reminders of its invoices resume at their level."""

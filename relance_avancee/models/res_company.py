@@ -185,9 +185,11 @@ class ResCompany(models.Model):
         self.ensure_one()
         if customer:
             margin = preset_margin(customer.relance_margin_preset, customer.relance_margin_rate)
-            if margin is not None:
+            if margin and margin > 0:  # a custom rate left at 0 is no rate: the company's
                 return margin
-        return preset_margin(self.relance_margin_preset or "custom", self.relance_margin_rate)
+        return (
+            preset_margin(self.relance_margin_preset or "custom", self.relance_margin_rate) or 0.0
+        )
 
     def _relance_penalty_rate_label(self):
         """How the penalty rate reads in the invoice terms (in the context's language)."""

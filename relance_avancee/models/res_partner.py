@@ -121,9 +121,12 @@ class ResPartner(models.Model):
     relance_margin_rate = fields.Float(
         "Average margin (%)", help="This customer's custom average margin.", groups=DUNNING_READERS
     )
+    relance_impact_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_relance_impact_total", groups=DUNNING_READERS
+    )
     relance_impact_total = fields.Monetary(
         "Revenue to make up",
-        currency_field="currency_id",
+        currency_field="relance_impact_currency_id",
         compute="_compute_relance_impact_total",
         help="Sales needed to make up for the open invoices of this customer in the current "
         "company, at its average margin.",
@@ -145,6 +148,8 @@ class ResPartner(models.Model):
         for partner in self:
             customer = partner.commercial_partner_id._origin
             partner.relance_impact_total = totals.get(customer.id, 0.0)
+            # computed for the current company: in its currency
+            partner.relance_impact_currency_id = self.env.company.currency_id
 
     def _compute_relance_behaviour(self):
         behaviour = self._relance_behaviour(fields.Date.context_today(self))

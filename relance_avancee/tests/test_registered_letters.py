@@ -55,6 +55,7 @@ class TestRegisteredLetters(RelanceCommon):
     def _acknowledge(self, action, received, numbers=()):
         wizard = self.env["relance.acknowledgment"].browse(action["res_id"])
         wizard.date = received
+        wizard.line_ids.received = True
         for line, number in zip(wizard.line_ids, numbers, strict=False):
             line.registered_letter_number = number
         with freeze_time(TODAY):
@@ -82,9 +83,11 @@ class TestRegisteredLetters(RelanceCommon):
         self.assertEqual(notice.receipt_date, date(2026, 1, 4))
         self.assertTrue(notice.receipt_presumed)
         self.assertEqual(notice.deadline_date, date(2026, 1, 19), "15 days from the receipt")
-        # posted: interest from the presumed receipt, 4 January: 55 days at the legal rate
-        # of H1 2026 (2.62 %): 7300 x 0.0262 x 55 / 365 = 28.820
-        notice.action_done()
+        # posted the day it was printed: interest from the presumed receipt, 4 January: 55
+        # days at the legal rate of H1 2026 (2.62 %): 7300 x 0.0262 x 55 / 365 = 28.820
+        with freeze_time(SENT):
+            notice.action_done()
+        self.assertEqual(notice.sent_date, SENT)
         amounts = invoice._relance_legal_amounts(date(2026, 2, 28))[invoice.id]
         self.assertAlmostEqual(amounts["interest"], 28.82)
         self._acknowledge(notice.action_acknowledge_receipt(), date(2026, 1, 5), ["1A 123"])
@@ -140,6 +143,15 @@ class TestRegisteredLetters(RelanceCommon):
             notice = self._notice(customer, invoice)
             notice.write({"run_id": run.id, "run_line_id": line.id})
             notices |= notice
+        # one printed, not posted yet; one never printed: not received, not in the wizard
+        notices[0].state = "done"
+        unprinted = self._notice(
+            self.customer_b2c, self._relance_invoice(self.customer_b2c, 5, SENT)
+        )
+        unprinted.write({"run_id": run.id})
+        notices[1].attachment_id = self.env["ir.attachment"].create(
+            {"name": "notice.pdf", "raw": b"%PDF-1.4", "res_model": "relance.history"}
+        )
         email = self._relance_action(
             self.customer_b2c,
             self._level(self.policy_b2c, "email"),
@@ -153,7 +165,19 @@ class TestRegisteredLetters(RelanceCommon):
         action = run.line_ids[0].action_acknowledge_receipt()
         lines = self.env["relance.acknowledgment"].browse(action["res_id"]).line_ids
         self.assertEqual(lines.history_id, run.line_ids[0].history_ids)
-        # from the run: both notices, not the email
+        # from the run: a receipt stamps only the notices ticked
+        action = run.action_acknowledge_receipts()
+        wizard = self.env["relance.acknowledgment"].browse(action["res_id"])
+        self.assertEqual(wizard.line_ids.history_id, notices, "not the unprinted, not the email")
+        self.assertFalse(any(wizard.line_ids.mapped("received")))
+        wizard.date = date(2026, 1, 3)
+        wizard.line_ids[0].received = True
+        with freeze_time(TODAY):
+            wizard.action_confirm()
+        self.assertEqual(notices.mapped("acknowledgment_date"), [date(2026, 1, 3), False])
+        self.assertEqual(notices[1].state, "todo")
+        self.assertFalse(unprinted.acknowledgment_date)
+        # then both
         wizard = self._acknowledge(run.action_acknowledge_receipts(), date(2026, 1, 3), ["A", "B"])
         self.assertEqual(wizard.line_ids.history_id, notices)
         self.assertEqual(set(notices.mapped("state")), {"done"})

@@ -18,15 +18,18 @@ class RelanceAcknowledgment(models.TransientModel):
         "Received on",
         required=True,
         default=fields.Date.context_today,
-        help="The date of the notices whose line gives none.",
+        help="The date of the notices ticked whose line gives none.",
     )
     line_ids = fields.One2many("relance.acknowledgment.line", "wizard_id", "Formal notices")
 
     @api.model
     def _open_for(self, histories):
-        """The wizard on the formal notices sent or to send among these actions."""
+        """The wizard on the formal notices posted or printed among these actions (a notice
+        never printed cannot have been received). With several, each is ticked by hand as
+        its acknowledgment comes back: one returned receipt never stamps the others."""
         notices = histories.filtered(
-            lambda h: h.channel == "notice" and h.state in ("todo", "done")
+            lambda h: h.channel == "notice"
+            and (h.state == "done" or (h.state == "todo" and h.attachment_id))
         )
         if not notices:
             raise UserError(self.env._("No formal notice sent by registered letter here."))
@@ -36,6 +39,7 @@ class RelanceAcknowledgment(models.TransientModel):
                     Command.create(
                         {
                             "history_id": notice.id,
+                            "received": len(notices) == 1 or bool(notice.acknowledgment_date),
                             "registered_letter_number": notice.registered_letter_number,
                             "acknowledgment_date": notice.acknowledgment_date,
                         }
@@ -54,20 +58,25 @@ class RelanceAcknowledgment(models.TransientModel):
         }
 
     def action_confirm(self):
-        """Each notice gets its number and date of receipt, and is done: it was posted."""
+        """Each notice ticked gets its number and date of receipt, and is done: it was
+        posted."""
         self.ensure_one()
         today = fields.Date.context_today(self)
-        for line in self.line_ids:
+        lines = self.line_ids.filtered("received")
+        if not lines:
+            raise UserError(self.env._("Tick the formal notices whose receipt came back."))
+        for line in lines:
             history = line.history_id
             received = line.acknowledgment_date or self.date
-            if received < history.date or received > today:
+            sent = history.sent_date or history.date
+            if received < sent or received > today:
                 raise ValidationError(
                     self.env._(
                         "%(notice)s: the receipt (%(received)s) must be between the notice's "
                         "date (%(sent)s) and today.",
                         notice=history.display_name,
                         received=format_date(self.env, received),
-                        sent=format_date(self.env, history.date),
+                        sent=format_date(self.env, sent),
                     )
                 )
             values = {
@@ -99,7 +108,10 @@ class RelanceAcknowledgmentLine(models.TransientModel):
     )
     partner_id = fields.Many2one(related="history_id.partner_id")
     sent_date = fields.Date(related="history_id.date", string="Sent on")
+    received = fields.Boolean(
+        "Receipt back", help="Its acknowledgment of receipt came back: recorded on confirming."
+    )
     registered_letter_number = fields.Char("Registered letter number")
     acknowledgment_date = fields.Date(
-        "Received on", help="Empty: the date given above for all the notices."
+        "Received on", help="Empty: the date given above, for the notices ticked."
     )

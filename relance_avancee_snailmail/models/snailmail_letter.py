@@ -23,7 +23,8 @@ class SnailmailLetter(models.Model):
 
     def _relance_follow(self):
         """The dunning actions follow their letters: posted, the action is done; not
-        posted, it says why and stays to do (printed and posted by hand)."""
+        posted, it says why and stays to do (printed and posted by hand), the letter
+        cancelled."""
         letters = self.filtered(lambda letter: letter.model == "relance.history")
         histories = self.env["relance.history"].browse(letters.mapped("res_id")).exists()
         by_id = {history.id: history for history in histories}
@@ -37,3 +38,5 @@ class SnailmailLetter(models.Model):
                     "then mark it as done.",
                     error=html2plaintext(letter.info_msg or "").strip(),
                 )
+                # posted by hand: Snailmail's cron must not post it again later
+                letter.cancel()

@@ -100,7 +100,8 @@ class TestSnailmail(RelanceCommon):
     def test_letter_not_posted_stays_to_print(self):
         history = self._letter_action()
         self._print(self._snailmail(history), {"sent": False, "error": "CREDIT_ERROR"})
-        self.assertEqual(self._snailmail(history).state, "error")
+        # posted by hand now: cancelled, never posted again by Snailmail's retries
+        self.assertEqual(self._snailmail(history).state, "canceled")
         self.assertEqual(history.state, "todo")
         self.assertIn("did not post the letter", history.reason)
         self.assertIn("enough credits", history.reason)
@@ -109,7 +110,7 @@ class TestSnailmail(RelanceCommon):
         self.customer_b2b.country_id = False
         history = self._letter_action()
         letter = self._snailmail(history)
-        self.assertEqual((letter.state, letter.error_code), ("error", "MISSING_REQUIRED_FIELDS"))
+        self.assertEqual(letter.state, "canceled")
         self.assertIn("not complete", history.reason)
 
     def test_never_for_a_formal_notice(self):
