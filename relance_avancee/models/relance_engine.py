@@ -138,6 +138,7 @@ class RelanceEngine(models.AbstractModel):
                 date, invoices.company_id, invoices.commercial_partner_id
             ),
             "pending_calls": self._pending_calls(invoices),
+            "notice_deadlines": self._notice_deadlines(invoices),
             "contacts": self._recent_contacts(invoices, date),
         }
         # invoice ids by (company, customer, policy) and by (company, customer, level, reason)
@@ -277,7 +278,11 @@ class RelanceEngine(models.AbstractModel):
                     "Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-"
                 )
             ) or self._contact_cap_reason(partner, policy, facts, date)
-        reason = memo["customer", key] or self._pending_call_reason(move, facts)
+        reason = (
+            memo["customer", key]
+            or self._pending_call_reason(move, facts)
+            or self._notice_deadline_reason(move, facts, date)
+        )
         if reason:
             return reason
         if level.offset_days <= 0:  # pre-reminders depend on neither grace nor balance
@@ -287,6 +292,43 @@ class RelanceEngine(models.AbstractModel):
         if ("balance", key) not in memo:
             memo["balance", key] = self._balance_reason(move.company_id, partner, policy, facts)
         return memo["balance", key]
+
+    @api.model
+    def _notice_deadlines(self, invoices):
+        """{invoice id: deadline} of the invoices whose last level was a formal notice: the
+        deadline it gave to pay (from its receipt), which the next level waits for."""
+        at_notice = invoices.filtered(
+            lambda m: "notice" in m.relance_level_id.channel_ids.mapped("code")
+        )
+        if not at_notice:
+            return {}
+        lines = (
+            self.env["relance.history.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("move_id", "in", at_notice.ids),
+                    ("channel", "=", "notice"),
+                    ("state", "in", ("todo", "done")),
+                ],
+                ["move_id", "history_id"],
+            )
+        )
+        deadlines = {}
+        for line in lines:
+            deadline = line.history_id.deadline_date
+            if deadline:
+                move_id = line.move_id.id
+                deadlines[move_id] = max(deadline, deadlines.get(move_id, deadline))
+        return deadlines
+
+    @api.model
+    def _notice_deadline_reason(self, move, facts, date):
+        """After a formal notice, nothing more before the deadline it gave has passed."""
+        deadline = facts["notice_deadlines"].get(move.id)
+        if not deadline or deadline < date:
+            return False
+        return self.env._("Waiting for the deadline the formal notice gave to pay (%s).", deadline)
 
     @api.model
     def _pending_call_reason(self, move, facts):

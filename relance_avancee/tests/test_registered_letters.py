@@ -108,6 +108,29 @@ class TestRegisteredLetters(RelanceCommon):
         other = self._notice(self.customer_b2c, self._relance_invoice(self.customer_b2c, 10, SENT))
         self.assertEqual(other.receipt_date, date(2026, 1, 6))
 
+    def test_the_next_level_waits_for_the_deadline_of_the_notice(self):
+        invoice = self._relance_invoice(self.customer_b2c, 700.0, date(2025, 11, 1))
+        notice = self._notice(self.customer_b2c, invoice)
+        with freeze_time(SENT):
+            notice.action_done()
+        self.env["relance.history.line"]._set_levels({invoice: (self.notice_b2c, SENT)})
+        # the handover is due from 15 January (14 days after the notice); the notice, received
+        # on 4 January (presumed), gave until 19 January to pay
+        self.assertEqual(notice.deadline_date, date(2026, 1, 19))
+
+        def line_on(day):
+            proposal = self.env["relance.engine"]._compute_proposal(day, self.company)
+            return next(v for v in proposal if invoice.id in v["move_ids"][0][2])
+
+        waiting = line_on(date(2026, 1, 16))
+        self.assertEqual(waiting["state"], "skipped")
+        self.assertIn("deadline the formal notice gave", waiting["reason"])
+        self.assertIn("2026-01-19", waiting["reason"])
+        due = line_on(date(2026, 1, 20))
+        self.assertEqual(due["state"], "proposed")
+        level = self.env["relance.level"].browse(due["level_id"])
+        self.assertIn("handover", level.channel_ids.mapped("code"))
+
     def test_business_interest_does_not_wait_for_the_notice(self):
         invoice = self._relance_invoice(self.customer_b2b, 3650.0, date(2026, 1, 10))
         before = invoice._relance_legal_amounts(date(2026, 2, 19))[invoice.id]["interest"]
