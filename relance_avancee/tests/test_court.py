@@ -204,7 +204,7 @@ class TestCourt(RelanceCommon):
         self.assertIn("Tribunal de commerce of 69002 Lyon", page)
         self.assertIn("Fixed recovery indemnity", page)
         page = text(self._render(self.customer_b2c, consumer))
-        self.assertIn("Tribunal judiciaire (or its chambre de proximité) of 31000 Toulouse", page)
+        self.assertIn("Tribunal judiciaire (or its chambre de proximité), 31000 Toulouse", page)
         self.assertIn("Individual", page)
         self.assertNotIn("Fixed recovery indemnity", page)
         self.assertIn("legal rate from the formal notice", page)
