@@ -201,7 +201,7 @@ class TestCourt(RelanceCommon):
         self.assertEqual(legal._court(self.customer_b2c)["kind"], "judiciaire")
 
         page = text(self._render(self.customer_b2b, business))
-        self.assertIn("Tribunal de commerce of 69002 Lyon", page)
+        self.assertIn("Tribunal de commerce, 69002 Lyon", page)
         self.assertIn("Fixed recovery indemnity", page)
         page = text(self._render(self.customer_b2c, consumer))
         self.assertIn("Tribunal judiciaire (or its chambre de proximité), 31000 Toulouse", page)
