@@ -18,9 +18,6 @@ _logger = logging.getLogger(__name__)
 MODULE = "relance_avancee"
 # in the context while _relance_render_pdfs renders a report (e.g. the invoices of a reminder)
 RENDERING_KEY = "relance_rendering"
-# in the context of background work run inside an HTTP request (queue_job's jobs): a long
-# document may use several wkhtmltopdf processes, as in a cron
-PARALLEL_RENDERING_KEY = "relance_parallel_rendering"
 PAGES_PER_PROCESS = 10  # below that, a second wkhtmltopdf process costs more than it saves
 # the header and footer blocks of Odoo's report layouts
 LAYOUT_BLOCK = "//div[contains(concat(' ', normalize-space(@class), ' '), ' {} ')]"
@@ -65,11 +62,9 @@ class IrActionsReport(models.Model):
         when each takes one page (see ``_relance_render_pdfs``). Their header and footer
         are already in their body (``_prepare_html``), since such a build ignores them.
 
-        Outside an HTTP request (crons) or in background work that runs in one
-        (``relance_parallel_rendering`` in the context: queue_job's jobs), a long
-        document is split between up to one wkhtmltopdf process per CPU core, run at the
-        same time, whose PDFs are joined; a user's request prints it with one process, as
-        Odoo does."""
+        Outside an HTTP request (crons), a long document is split between up to one
+        wkhtmltopdf process per CPU core, run at the same time, whose PDFs are joined;
+        a request prints it with one process, as Odoo does."""
         report = self._get_report(report_ref) if report_ref else self
         if (
             len(bodies) < 2
@@ -80,8 +75,7 @@ class IrActionsReport(models.Model):
                 bodies, report_ref, header, footer, landscape, specific_paperformat_args,
                 set_viewport_size,
             )  # fmt: skip
-        interactive = request and not self.env.context.get(PARALLEL_RENDERING_KEY)
-        processes = 1 if interactive else min(os.cpu_count() or 1, len(bodies) // PAGES_PER_PROCESS)
+        processes = 1 if request else min(os.cpu_count() or 1, len(bodies) // PAGES_PER_PROCESS)
         size = -(-len(bodies) // max(processes, 1))
         documents = [
             self._relance_merge_bodies(bodies[start : start + size])

@@ -3,16 +3,9 @@ from odoo import api, fields, models
 from odoo.addons.queue_job.delay import chain
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import identity_exact
-from odoo.addons.relance_avancee.models.ir_actions_report import (
-    PARALLEL_RENDERING_KEY,
-    RenderError,
-)
+from odoo.addons.relance_avancee.models.ir_actions_report import RenderError
 
 from .relance_run import ACTIVE_JOB_STATES, CHANNEL
-
-# invoices per wkhtmltopdf document in a PDF job: the HTML and PDFs of a document are held
-# in the worker's memory together
-JOB_PDF_BATCH = 100
 
 
 class RelanceRunLine(models.Model):
@@ -98,11 +91,7 @@ class RelanceRunLine(models.Model):
         """Job: renders and stores the missing invoice PDFs of these lines; retried while
         wkhtmltopdf fails (the execution waits for it)."""
         moves = self._invoices_without_pdf()
-        stored = (
-            self.env["relance.executor"]
-            .with_context(**{PARALLEL_RENDERING_KEY: True})
-            ._store_invoice_pdfs(moves, batch_size=JOB_PDF_BATCH)
-        )
+        stored = self.env["relance.executor"]._store_invoice_pdfs(moves)
         missing = moves - moves.browse(stored.mapped("res_id"))
         if missing:
             raise RetryableJobError(
