@@ -14,6 +14,15 @@ class MailActivity(models.Model):
         help="The open dunning call this activity is for: 'Log the call' records its outcome.",
     )
     relance_is_call = fields.Boolean("Is a dunning call", compute="_compute_relance_call_id")
+    # technical, in no view: what relance.rate._warn_missing_legal_rates knows its
+    # activities by, since users may move their deadline or change their type
+    relance_rate_half_year = fields.Date(
+        "Legal rate of the half-year",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The first day of the half-year whose legal interest rate this activity asks for.",
+    )
 
     def _compute_relance_call_id(self):
         calls = (

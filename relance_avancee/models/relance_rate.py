@@ -1,10 +1,12 @@
 import logging
 from bisect import bisect_right
+from collections import namedtuple
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import float_compare, format_date
+from odoo.tools import float_compare, format_date, mute_logger
 
 from ..legal import half_year_start
 from .relance_rate_source import RateSourceError
@@ -16,17 +18,22 @@ RATE_TYPES = [
     ("legal_professional", "Legal interest rate, professional creditor"),
     ("legal_private", "Legal interest rate, private creditor"),
 ]
-LEGAL_TYPES = ("legal_professional", "legal_private")
+# the legal rate of the company's claims, B2B and B2C alike: the "autres cas" one, its
+# creditor being a company (Code monétaire et financier, L313-2); legal_private is informative
+CLAIMS_LEGAL_TYPE = "legal_professional"
 # the dunning managers are asked for the legal rates of a half-year from this many days
 # before it starts (the arrêté is usually published in the last days before)
 LEGAL_RATE_NOTICE_DAYS = 15
+# the outcome of a publisher's update: the rates created, [(rate entered, published figure)]
+# that differ, the error that stopped it (or None), the notices of the figures not fetched
+RateUpdate = namedtuple("RateUpdate", "created conflicts error notices")
 
 
 class RelanceRate(models.Model):
     """A published rate in force from a date: the ECB main refinancing rate (from each
     change) and the French legal interest rates (per half-year). Data, never code: new
     figures are entered when they are published, or fetched from their publishers (the
-    *Update* button, a half-yearly cron; relance.rate.source)."""
+    *Update* button, a weekly cron; relance.rate.source)."""
 
     _name = "relance.rate"
     _description = "Reference interest rate"
@@ -85,16 +92,7 @@ class RelanceRate(models.Model):
         published = {(rate_type, day): rate for rate_type, day, rate in figures}
         if not published:
             return self.browse(), []
-        entered = {
-            (rate.rate_type, rate.date_from): rate
-            for rate in self.search_fetch(
-                [
-                    ("rate_type", "in", list({key[0] for key in published})),
-                    ("date_from", "in", list({key[1] for key in published})),
-                ],
-                ["rate_type", "date_from", "rate"],
-            )
-        }
+        entered = self._entered_rates(published)
         to_create, conflicts = [], []
         for (rate_type, day), rate in sorted(published.items()):
             existing = entered.get((rate_type, day))
@@ -112,37 +110,93 @@ class RelanceRate(models.Model):
                     existing.rate,
                 )
                 conflicts.append((existing, rate))
-        return self.create(to_create), conflicts
+        return self._create_new(to_create), conflicts
 
     @api.model
-    def _update_rates(self, date):
+    def _entered_rates(self, keys):
+        """{(rate type, date from): rate} of the rates entered among ``keys``."""
+        return {
+            (rate.rate_type, rate.date_from): rate
+            for rate in self.search_fetch(
+                [
+                    ("rate_type", "in", list({key[0] for key in keys})),
+                    ("date_from", "in", list({key[1] for key in keys})),
+                ],
+                ["rate_type", "date_from", "rate"],
+            )
+        }
+
+    @api.model
+    def _create_new(self, vals_list):
+        """Creates the rates, but those another transaction created meanwhile (the cron and
+        the button at once): under Odoo's repeatable-read isolation they stay invisible to
+        this one, so that only the unique index tells; each is then left to that other
+        transaction instead of aborting this one."""
+        if not vals_list:
+            return self.browse()
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                return self.create(vals_list)
+        except psycopg2.errors.UniqueViolation:
+            pass
+        created = self.browse()
+        for vals in vals_list:
+            try:
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                    created |= self.create(vals)
+            except psycopg2.errors.UniqueViolation:
+                _logger.info(
+                    "Reference rates: %s from %s created meanwhile by another transaction",
+                    vals["rate_type"],
+                    vals["date_from"],
+                )
+        return created
+
+    @api.model
+    def _update_rates(self, date, unexpected_errors=False):
         """Fetches each publisher's figures and stores the new ones (source: its address and
-        ``date``): {publisher: (rates created, conflicts, error message or None)}. A
-        publisher that cannot be read does not stop the others."""
+        ``date``): {publisher: RateUpdate}. A publisher that cannot be read does not stop
+        the others; with ``unexpected_errors`` (the cron), neither does any other error of
+        one, logged with its traceback."""
         results = {}
         for label, fetch in self.env["relance.rate.source"]._fetchers().items():
             try:
-                figures, url = fetch(date)
+                with self.env.cr.savepoint():
+                    results[label] = self._update_from(fetch, date)
             except RateSourceError as error:
                 _logger.warning("Reference rates not updated: %s", error)
-                results[label] = (self.browse(), [], str(error))
-                continue
-            source = f"{url} (fetched on {date.isoformat()})"
-            results[label] = (*self._store_published(figures, source), None)
+                results[label] = RateUpdate(self.browse(), [], str(error), ())
+            except Exception as error:
+                if not unexpected_errors:
+                    raise
+                _logger.exception("Reference rates of %s not updated", label)
+                results[label] = RateUpdate(self.browse(), [], str(error), ())
         return results
+
+    @api.model
+    def _update_from(self, fetch, date):
+        fetched = fetch(date)
+        for notice in fetched.notices:
+            _logger.warning("Reference rates: %s", notice)
+        created, conflicts = self._store_published(
+            fetched.figures, f"{fetched.source} (fetched on {date.isoformat()})"
+        )
+        return RateUpdate(created, conflicts, None, tuple(fetched.notices))
 
     def action_update_rates(self):
         """Fetches the new rates from the ECB and the Banque de France (dunning managers)."""
         self.check_access("create")
         results = self._update_rates(fields.Date.context_today(self))
-        trouble = any(error or conflicts for _created, conflicts, error in results.values())
+        trouble = any(
+            result.error or result.conflicts or result.notices for result in results.values()
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Interest rates"),
                 "message": " ".join(
-                    self._update_summary(label, *result) for label, result in results.items()
+                    self._update_summary(label, result) for label, result in results.items()
                 ),
                 "type": "warning" if trouble else "success",
                 "sticky": trouble,
@@ -150,9 +204,10 @@ class RelanceRate(models.Model):
             },
         }
 
-    def _update_summary(self, label, created, conflicts, error):
-        if error:
-            return error
+    def _update_summary(self, label, result):
+        if result.error:
+            return result.error
+        created = result.created
         if created:
             text = self.env._(
                 "%(publisher)s: %(count)s new rates (%(rates)s).",
@@ -165,19 +220,20 @@ class RelanceRate(models.Model):
             )
         else:
             text = self.env._("%(publisher)s: no new rate.", publisher=label)
-        for existing, rate in conflicts:
+        for existing, rate in result.conflicts:
             text += " " + self.env._(
                 "%(rate)s differs from the published figure, %(published)s %%: kept as "
                 "entered, check it.",
                 rate=existing.display_name,
                 published=rate,
             )
-        return text
+        return " ".join([text, *result.notices])
 
     @api.model
     def _cron_update_rates(self):
-        """Half-yearly: the new rates, errors logged (the next run or the button retries)."""
-        self._update_rates(fields.Date.context_today(self))
+        """Weekly: the new rates (none most weeks: nothing written); a publisher late or
+        unreachable is retried the next week, its error logged without stopping the other."""
+        self._update_rates(fields.Date.context_today(self), unexpected_errors=True)
 
     # ------------------------------------------------------------------------------------
     # Missing legal rates: the dunning managers are asked for them
@@ -189,21 +245,22 @@ class RelanceRate(models.Model):
 
     @api.model
     def _missing_legal_half_years(self, starts):
-        """Those of the half-years starting on ``starts`` without a legal rate of each kind."""
-        entered = {
-            (rate.rate_type, rate.date_from)
-            for rate in self.sudo().search_fetch(
-                [("rate_type", "in", LEGAL_TYPES), ("date_from", "in", list(starts))],
-                ["rate_type", "date_from"],
-            )
-        }
-        return {start for start in starts if any((t, start) not in entered for t in LEGAL_TYPES)}
+        """Those of the half-years starting on ``starts`` without the legal rate the
+        company's claims bear: the "autres cas" one (legal_professional), whoever the
+        debtor, its creditor being a company; the private creditors' one is informative."""
+        entered = self.sudo().search_fetch(
+            [("rate_type", "=", CLAIMS_LEGAL_TYPE), ("date_from", "in", list(starts))],
+            ["date_from"],
+        )
+        return set(starts) - set(entered.mapped("date_from"))
 
     @api.model
     def _warn_missing_legal_rates(self, date):
-        """An activity for each dunning manager, once per half-year, when the legal rates
-        of the current half-year, or of the next one from 15 days before it starts, are
-        not entered; done by itself once they are."""
+        """An activity for each dunning manager, once per half-year, when the legal rate
+        of the current half-year, or of the next one from 15 days before it starts, is
+        not entered; done by itself once it is. The activities are known by their
+        half-year (relance_rate_half_year), not by their deadline or type, which users
+        may change."""
         current = half_year_start(date)
         starts = {current}
         upcoming = fields.Date.add(current, months=6)
@@ -219,21 +276,23 @@ class RelanceRate(models.Model):
             self.env["mail.activity"]
             .sudo()
             .with_context(active_test=False)
-            .search([("activity_type_id", "=", activity_type.id), ("res_model", "=", False)])
+            .search_fetch(
+                [("relance_rate_half_year", "!=", False)], ["active", "relance_rate_half_year"]
+            )
         )
         open_warnings = warnings.filtered("active")
         missing = self._missing_legal_half_years(
-            starts | set(open_warnings.mapped("date_deadline"))
+            starts | set(open_warnings.mapped("relance_rate_half_year"))
         )
-        warned = set(warnings.mapped("date_deadline"))
+        warned = set(warnings.mapped("relance_rate_half_year"))
         values = [
             self._legal_rate_activity_values(activity_type, start, user)
             for start in sorted(missing & (starts - warned))
             for user in self._rate_managers()
         ]
-        entered = open_warnings.filtered(lambda a: a.date_deadline not in missing)
+        entered = open_warnings.filtered(lambda a: a.relance_rate_half_year not in missing)
         if entered:
-            entered.action_feedback(feedback=self.env._("The legal interest rates are entered."))
+            entered.action_feedback(feedback=self.env._("The legal interest rate is entered."))
         return self.env["mail.activity"].sudo().create(values)
 
     @api.model
@@ -256,17 +315,19 @@ class RelanceRate(models.Model):
             "activity_type_id": activity_type.id,
             "user_id": user.id,
             "date_deadline": start,
+            "relance_rate_half_year": start,
             "automated": True,
             "summary": env._(
                 "Enter the legal interest rates of %(half_year)s", half_year=half_year
             ),
             "note": Markup("<p>%s</p>")
             % env._(
-                "The legal interest rates in force from %(date)s (professional and private "
-                "creditors) are not entered: the interest of that half-year cannot be computed. "
-                "Fetch them with the Update button of Invoicing > Configuration > Dunning > "
-                "Interest rates once published, or enter the figures of the arrêté published "
-                "in the Journal officiel.",
+                "The legal interest rate in force from %(date)s for all the cases other than "
+                "private creditors (the rate of the company's claims, on businesses and "
+                "consumers alike) is not entered: the interest of that half-year cannot be "
+                "computed. Fetch it with the Update button of Invoicing > Configuration > "
+                "Dunning > Interest rates once published, or enter the figure of the arrêté "
+                "published in the Journal officiel.",
                 date=format_date(env, start),
             ),
         }

@@ -9,6 +9,7 @@ parameter (readme/CONFIGURE.md), its default below."""
 import csv
 import io
 import logging
+from collections import namedtuple
 
 import requests
 
@@ -27,7 +28,8 @@ BDF_URL = (
 )
 BDF_KEY_PARAM = "relance_avancee.bdf_api_key"
 # {rate type: (system parameter, default series key)}: the series of the "autres cas" rate
-# is the one found in use; the one of private creditors is left to be set (not verified)
+# (legal_professional, the one the company's claims bear) is the one found in use; the one
+# of private creditors, informative only, is left to be set (not verified)
 BDF_SERIES = {
     "legal_professional": (
         "relance_avancee.bdf_series_legal_professional",
@@ -35,6 +37,11 @@ BDF_SERIES = {
     ),
     "legal_private": ("relance_avancee.bdf_series_legal_private", ""),
 }
+
+
+# what a publisher gave: [(rate type, date from, rate)], where (stored as their source), and
+# what the user should know of the figures not fetched (a series not configured)
+Fetched = namedtuple("Fetched", "figures source notices", defaults=((),))
 
 
 class RateSourceError(Exception):
@@ -108,9 +115,9 @@ class RelanceRateSource(models.AbstractModel):
 
     @api.model
     def _ecb_figures(self, date):
-        """(figures [(type, date, rate)], source URL) of the ECB main refinancing rate: its
-        changes of the ten years before ``date`` (claims are time-barred after five; the
-        series has no fixed rate in the years of variable-rate tenders, 2000-2008)."""
+        """The figures of the ECB main refinancing rate: its changes of the ten years
+        before ``date`` (claims are time-barred after five; the series has no fixed rate in
+        the years of variable-rate tenders, 2000-2008)."""
         url = self._param(ECB_URL_PARAM, ECB_URL)
         since = fields.Date.add(date, years=-ECB_YEARS)
         response = self._get("ECB", url, params={"startPeriod": since.isoformat()})
@@ -118,29 +125,38 @@ class RelanceRateSource(models.AbstractModel):
             changes = parse_ecb_csv(response.text)
         except (ValueError, KeyError) as error:
             raise self._unreadable("ECB", error) from error
-        return [("ecb", day, rate) for day, rate in changes if day >= since], url
+        return Fetched([("ecb", day, rate) for day, rate in changes if day >= since], url)
+
+    @api.model
+    def _bdf_series(self):
+        """({series key: rate type} of the series configured, [notice of each series not
+        configured, naming its system parameter])."""
+        labels = dict(
+            self.env["relance.rate"]._fields["rate_type"]._description_selection(self.env)
+        )
+        series, notices = {}, []
+        for rate_type, (param, default) in BDF_SERIES.items():
+            if key := self._param(param, default):
+                series[key] = rate_type
+                continue
+            notices.append(
+                self.env._(
+                    "Banque de France: the series of the %(rate)s is not configured "
+                    "(system parameter %(param)s): not fetched.",
+                    rate=labels[rate_type],
+                    param=param,
+                )
+            )
+        return series, notices
 
     @api.model
     def _bdf_figures(self, date):
-        """(figures, source) of the legal interest rates of the series configured; a series
-        or the API key not configured is an error that says which parameter to set."""
-        series = {}
-        for rate_type, (param, default) in BDF_SERIES.items():
-            key = self._param(param, default)
-            if not key:
-                raise RateSourceError(
-                    self.env._(
-                        "Banque de France: the series of the %(rate)s is not configured "
-                        "(system parameter %(param)s).",
-                        rate=dict(
-                            self.env["relance.rate"]
-                            ._fields["rate_type"]
-                            ._description_selection(self.env)
-                        )[rate_type],
-                        param=param,
-                    )
-                )
-            series[key] = rate_type
+        """The legal interest rates of the series configured, a notice for each other one;
+        no series at all, or the API key not configured, is an error that says which
+        parameter to set."""
+        series, notices = self._bdf_series()
+        if not series:
+            raise RateSourceError(" ".join(notices))
         api_key = self._param(BDF_KEY_PARAM)
         if not api_key:
             raise RateSourceError(
@@ -166,9 +182,9 @@ class RelanceRateSource(models.AbstractModel):
             figures = parse_bdf_json(response.json(), series)
         except (ValueError, AttributeError) as error:
             raise self._unreadable("Banque de France", error) from error
-        return figures, f"Banque de France Webstat {' + '.join(series)}, {url}"
+        return Fetched(figures, f"Banque de France Webstat {' + '.join(series)}, {url}", notices)
 
     @api.model
     def _fetchers(self):
-        """{publisher: method(date) returning (figures, source)}, in order."""
+        """{publisher: method(date) returning its Fetched figures}, in order."""
         return {"ECB": self._ecb_figures, "Banque de France": self._bdf_figures}

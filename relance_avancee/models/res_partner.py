@@ -122,7 +122,10 @@ class ResPartner(models.Model):
         "Average margin (%)", help="This customer's custom average margin.", groups=DUNNING_READERS
     )
     relance_impact_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_relance_impact_total", groups=DUNNING_READERS
+        "res.currency",
+        "Impact currency",
+        compute="_compute_relance_impact_total",
+        groups=DUNNING_READERS,
     )
     relance_impact_total = fields.Monetary(
         "Revenue to make up",
