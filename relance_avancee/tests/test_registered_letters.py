@@ -48,9 +48,15 @@ class TestRegisteredLetters(RelanceCommon):
     def _level(cls, policy, code):
         return policy.level_ids.filtered(lambda lv: code in lv.channel_ids.mapped("code"))[:1]
 
-    def _notice(self, partner, invoices, policy=None, when=SENT):
+    def _notice(self, partner, invoices, policy=None, when=SENT, printed=True):
+        """A formal notice to execute, printed (its document attached) unless told not."""
         level = self._level(policy or self.policy_b2c, "notice")
-        return self._relance_action(partner, level, "notice", invoices, when)
+        notice = self._relance_action(partner, level, "notice", invoices, when)
+        if printed:
+            notice.attachment_id = self.env["ir.attachment"].create(
+                {"name": "notice.pdf", "raw": b"%PDF-1.4", "res_model": "relance.history"}
+            )
+        return notice
 
     def _acknowledge(self, action, received, numbers=()):
         wizard = self.env["relance.acknowledgment"].browse(action["res_id"])
@@ -169,12 +175,9 @@ class TestRegisteredLetters(RelanceCommon):
         # one printed, not posted yet; one never printed: not received, not in the wizard
         notices[0].state = "done"
         unprinted = self._notice(
-            self.customer_b2c, self._relance_invoice(self.customer_b2c, 5, SENT)
+            self.customer_b2c, self._relance_invoice(self.customer_b2c, 5, SENT), printed=False
         )
         unprinted.write({"run_id": run.id})
-        notices[1].attachment_id = self.env["ir.attachment"].create(
-            {"name": "notice.pdf", "raw": b"%PDF-1.4", "res_model": "relance.history"}
-        )
         email = self._relance_action(
             self.customer_b2c,
             self._level(self.policy_b2c, "email"),
