@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from .relance_legal import paid_by_join
+
 # how far back the countback DSO looks for the sales the receivables stand for
 COUNTBACK_MONTHS = 24
 
@@ -252,11 +254,7 @@ class RelanceDashboard(models.TransientModel):
                 SELECT COALESCE(SUM(aml.balance - COALESCE(paid.amount, 0)), 0)
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
-                  LEFT JOIN LATERAL (
-                        SELECT SUM(partial.amount) AS amount
-                          FROM account_partial_reconcile partial
-                         WHERE partial.debit_move_id = aml.id AND partial.max_date <= %(date)s
-                       ) paid ON TRUE
+                  %(paid)s
                  WHERE account.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
                    AND aml.company_id = %(company)s
@@ -265,6 +263,7 @@ class RelanceDashboard(models.TransientModel):
                    AND aml.date_maturity > %(date)s
                 """,
                 date=date,
+                paid=paid_by_join(date),
                 company=self.company_id.id,
             )
         else:

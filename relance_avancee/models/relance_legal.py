@@ -18,6 +18,20 @@ PRESCRIPTION_ALERT_DAYS = (90, 30)
 FRENCH_COURT_COUNTRIES = ("FR", "GP", "MQ", "GF", "RE", "YT")
 
 
+def paid_by_join(date):
+    """SQL joining ``paid``: what was reconciled on the receivable journal item ``aml`` (its
+    debit) by the end of ``date`` — what an invoice still owed at a date is its receivable
+    balance minus ``paid.amount``."""
+    return SQL(
+        """LEFT JOIN LATERAL (
+                SELECT SUM(partial.amount) AS amount
+                  FROM account_partial_reconcile partial
+                 WHERE partial.debit_move_id = aml.id AND partial.max_date <= %s
+               ) paid ON TRUE""",
+        date,
+    )
+
+
 class RelanceLegal(models.AbstractModel):
     """French late-payment law applied to invoices in batch: gathers what the pure
     library (``relance_avancee/legal``) needs — rates, payments by day, formal notices —
@@ -104,11 +118,7 @@ class RelanceLegal(models.AbstractModel):
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN account_account account ON account.id = aml.account_id
-                  LEFT JOIN LATERAL (
-                        SELECT SUM(partial.amount) AS amount
-                          FROM account_partial_reconcile partial
-                         WHERE partial.debit_move_id = aml.id AND partial.max_date <= %(date)s
-                       ) paid ON TRUE
+                  %(paid)s
                  WHERE account.account_type = 'asset_receivable'
                    AND move.move_type = 'out_invoice'
                    AND move.state = 'posted'
@@ -120,6 +130,7 @@ class RelanceLegal(models.AbstractModel):
                  GROUP BY move.commercial_partner_id
                 """,
                 date=date,
+                paid=paid_by_join(date),
                 company=company.id,
                 overdue=SQL("aml.date_maturity < %s", date) if overdue_only else SQL("TRUE"),
                 customers=SQL("move.commercial_partner_id IN %s", customer_ids)
