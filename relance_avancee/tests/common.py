@@ -1,5 +1,7 @@
+from freezegun import freeze_time
+
 from odoo import Command, fields
-from odoo.tests import new_test_user
+from odoo.tests import Form, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -75,3 +77,23 @@ class RelanceCommon(AccountTestInvoicingCommon):
             .create({"amount": amount, "payment_date": when})
             ._create_payments()
         )
+
+    def _log_call(self, history, outcome, **values):
+        """Logs the call ``history`` as the accountant does, in the wizard's form with these
+        values. Returns (the wizard, what confirming it returned)."""
+        form = Form(
+            self.env["relance.call.log"]
+            .with_user(self.accountant)
+            .with_context(active_model="relance.history", active_ids=history.ids)
+        )
+        form.outcome = outcome
+        for name, value in values.items():
+            setattr(form, name, value)
+        wizard = form.save()
+        return wizard, wizard.action_confirm()
+
+    def _relance_cron(self, day):
+        """The daily dunning cron, run on ``day``."""
+        with freeze_time(day):
+            self.env["relance.run"]._cron_run_dunning()
+            self.env.flush_all()

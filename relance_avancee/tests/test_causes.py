@@ -3,7 +3,7 @@ from datetime import date
 
 from lxml import html as lxml_html
 
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import RelanceCommon
@@ -36,19 +36,6 @@ class TestCauses(RelanceCommon):
         self.env.flush_all()
         self.env.cr.precommit.run()
 
-    def _log(self, history, outcome, **values):
-        wizard = Form(
-            self.env["relance.call.log"]
-            .with_user(self.accountant)
-            .with_context(active_model="relance.history", active_ids=history.ids)
-        )
-        wizard.outcome = outcome
-        for name, value in values.items():
-            setattr(wizard, name, value)
-        wizard = wizard.save()
-        wizard.action_confirm()
-        return wizard
-
     def test_cause_from_call_outcomes(self):
         # the invoice's chatter tracks the causes (the accounting tests switch tracking off)
         self.env = self.env(
@@ -59,17 +46,17 @@ class TestCauses(RelanceCommon):
         levels = iter(self.policy_b2b.level_ids)
         # a plan asked on the phone: short of cash, unless the customer says otherwise
         history = self._call(invoice, next(levels))
-        wizard = self._log(history, "plan")
+        wizard, _action = self._log_call(history, "plan")
         self.assertEqual(wizard.cause, "cash")
         self.assertEqual((history.cause, invoice.relance_cause), ("cash", "cash"))
         self._end_transaction()  # each call is logged in a request of its own
         # reached, no cause by default: the controller picks the customer's
         history = self._call(invoice, next(levels))
-        self.assertFalse(self._log(history, "reached", cause=False).cause)
+        self.assertFalse(self._log_call(history, "reached", cause=False)[0].cause)
         self.assertFalse(history.cause)
         self.assertEqual(invoice.relance_cause, "cash", "nothing said: the last cause stays")
         history = self._call(invoice, next(levels))
-        self._log(history, "reached", cause="process")
+        self._log_call(history, "reached", cause="process")
         self.assertEqual((history.cause, invoice.relance_cause), ("process", "process"))
         # the earlier causes: on the calls, and in the invoice's chatter
         calls = self.env["relance.history"].search([("move_ids", "in", invoice.ids)])
@@ -91,12 +78,14 @@ class TestCauses(RelanceCommon):
 
     def test_cause_from_a_call_dispute_follows_its_reason(self):
         invoice = self._relance_invoice(self.customer_b2b, 400.0, DUE)
-        wizard = self._log(self._call(invoice), "dispute", dispute_reason="invoicing_error")
+        wizard, _action = self._log_call(
+            self._call(invoice), "dispute", dispute_reason="invoicing_error"
+        )
         self.assertEqual(wizard.cause, "billing_error")
         self.assertEqual(invoice.relance_cause, "billing_error")
         # the controller's choice wins over the dispute's reason
         other = self._relance_invoice(self.customer_b2b, 300.0, DUE)
-        self._log(self._call(other), "dispute", dispute_reason="amount", cause="cash")
+        self._log_call(self._call(other), "dispute", dispute_reason="amount", cause="cash")
         self.assertTrue(other.relance_dispute)
         self.assertEqual(other.relance_cause, "cash")
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from .common import RelanceCommon
 
@@ -127,56 +127,45 @@ class TestChannels(RelanceCommon):
         self.assertEqual(len(fallback), 1)
         self.assertIn("Invalid phone number", fallback.reason)
 
-    def _log(self, history, outcome, **values):
-        wizard = Form(
-            self.env["relance.call.log"]
-            .with_user(self.accountant)
-            .with_context(active_model="relance.history", active_ids=history.ids)
-        )
-        wizard.outcome = outcome
-        for name, value in values.items():
-            setattr(wizard, name, value)
-        return wizard.save().action_confirm()
-
     def test_call_outcomes(self):
         invoice = self._relance_invoice(self.customer_b2b, 900.0, date(2026, 2, 26))
         history = self._action(self.customer_b2b, self.policy_b2b, "call", invoice)
         level = history.level_id
         level.write({"call_retry_days": 2, "call_max_tries": 2})
         # no answer: a new call two working days later
-        self._log(history, "no_answer")
+        self._log_call(history, "no_answer")
         self.assertEqual(history.state, "todo")
         self.assertEqual(history.call_tries, 2)
         self.assertEqual(history.activity_id.date_deadline, date(2026, 3, 16))
         # no answer again after the last try: the next level is brought forward
-        self._log(history, "no_answer", note="Voicemail full")
+        self._log_call(history, "no_answer", note="Voicemail full")
         self.assertEqual(history.state, "done")
         self.assertTrue(invoice.relance_escalate_date)
         self.assertIn("Voicemail full", history.message_ids[0].body)
 
         invoice = self._relance_invoice(self.customer_b2b, 500.0, date(2026, 2, 26))
         history = self._action(self.customer_b2b, self.policy_b2b, "call", invoice)
-        self._log(history, "promise", promise_date=date(2026, 3, 20), promise_amount=500.0)
+        self._log_call(history, "promise", promise_date=date(2026, 3, 20), promise_amount=500.0)
         self.assertEqual(invoice.relance_promise_ids.date, date(2026, 3, 20))
         self.assertEqual(invoice.relance_pause_until, date(2026, 3, 23))
         self.assertEqual(history.call_outcome, "promise")
 
         invoice = self._relance_invoice(self.customer_b2b, 400.0, date(2026, 2, 26))
         history = self._action(self.customer_b2b, self.policy_b2b, "call", invoice)
-        self._log(history, "dispute", dispute_reason="invoicing_error", note="Wrong VAT")
+        self._log_call(history, "dispute", dispute_reason="invoicing_error", note="Wrong VAT")
         self.assertTrue(invoice.relance_dispute)
         self.assertEqual(invoice.relance_dispute_ids.reason, "invoicing_error")
 
         invoice = self._relance_invoice(self.customer_b2b, 300.0, date(2026, 2, 26))
         history = self._action(self.customer_b2b, self.policy_b2b, "call", invoice)
-        action = self._log(history, "plan")
+        _wizard, action = self._log_call(history, "plan")
         plan = self.env["relance.payment.plan"].browse(action["res_id"])
         self.assertEqual(plan.move_ids, invoice)
         self.assertEqual(plan.state, "draft")
 
         invoice = self._relance_invoice(self.customer_b2b, 200.0, date(2026, 2, 26))
         history = self._action(self.customer_b2b, self.policy_b2b, "call", invoice)
-        self._log(history, "wrong_number")
+        self._log_call(history, "wrong_number")
         self.assertEqual(history.state, "failed")
 
     def test_call_marked_done_from_its_activity(self):

@@ -25,11 +25,6 @@ class TestMediation(RelanceCommon):
         with freeze_time(DUE - timedelta(days=30)):
             return self._relance_invoice(partner, amount, DUE)
 
-    def _cron(self, day):
-        with freeze_time(day):
-            self.env["relance.run"]._cron_run_dunning()
-            self.env.flush_all()
-
     def _call(self, invoice):
         return self.env["relance.history"].search(
             [("line_ids.move_id", "=", invoice.id), ("channel", "=", "call")]
@@ -48,8 +43,8 @@ class TestMediation(RelanceCommon):
 
     def test_mediation_from_a_call_pauses_until_it_ends(self):
         invoice = self._invoice(self.customer_b2b, 900.0)
-        self._cron(DUE + timedelta(days=7))
-        self._cron(DUE + timedelta(days=15))
+        self._relance_cron(DUE + timedelta(days=7))
+        self._relance_cron(DUE + timedelta(days=15))
         self.assertEqual(invoice.relance_level_id.name, "Phone call")
         call = self._call(invoice)
         wizard = self._log_mediation(call, DUE + timedelta(days=16))
@@ -64,7 +59,7 @@ class TestMediation(RelanceCommon):
             invoice.with_context(relance_date=DUE + timedelta(days=20)).relance_state, "paused"
         )
         for offset in (18, 25, 30):
-            self._cron(DUE + timedelta(days=offset))
+            self._relance_cron(DUE + timedelta(days=offset))
         self.assertEqual(invoice.relance_level_id.name, "Phone call", "paused: no reminder")
         with freeze_time(DUE + timedelta(days=31)):
             mediation.with_user(self.accountant).action_failed()
@@ -73,7 +68,7 @@ class TestMediation(RelanceCommon):
         )
         self.assertFalse(invoice.relance_mediation)
         # the reminders resume where they were: the level after the call
-        self._cron(DUE + timedelta(days=32))
+        self._relance_cron(DUE + timedelta(days=32))
         self.assertEqual(invoice.relance_level_id.name, "Second reminder")
 
     def test_consumer_mediator_of_the_company(self):

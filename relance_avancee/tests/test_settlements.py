@@ -23,18 +23,13 @@ class TestSettlements(RelanceCommon):
         with freeze_time(DUE - timedelta(days=30)):
             return self._relance_invoice(partner, amount, DUE)
 
-    def _cron(self, day):
-        with freeze_time(day):
-            self.env["relance.run"]._cron_run_dunning()
-            self.env.flush_all()
-
     def _state(self, invoice, day):
         invoice.invalidate_recordset()
         return invoice.with_context(relance_date=day).relance_state
 
     def test_dispute_pauses_and_resumes_at_the_same_level(self):
         invoice = self._invoice(self.customer_b2b, 900.0)
-        self._cron(DUE + timedelta(days=7))
+        self._relance_cron(DUE + timedelta(days=7))
         self.assertEqual(invoice.relance_level_id.name, "First reminder")
         with freeze_time(DUE + timedelta(days=8)):
             dispute = (
@@ -46,7 +41,7 @@ class TestSettlements(RelanceCommon):
         self.assertIn("never arrived", invoice.relance_dispute_reason)
         self.assertEqual(invoice.relance_state, "paused")
         for offset in (15, 20, 30):
-            self._cron(DUE + timedelta(days=offset))
+            self._relance_cron(DUE + timedelta(days=offset))
         self.assertEqual(invoice.relance_level_id.name, "First reminder", "paused: no reminder")
         with freeze_time(DUE + timedelta(days=31)):
             dispute.with_user(self.accountant).action_reject()
@@ -55,44 +50,44 @@ class TestSettlements(RelanceCommon):
         self.assertFalse(invoice.relance_dispute)
         # the reminders resume where they were: the next level after the first reminder
         self.assertEqual(invoice.relance_next_level_id.name, "Phone call")
-        self._cron(DUE + timedelta(days=32))
+        self._relance_cron(DUE + timedelta(days=32))
         self.assertEqual(invoice.relance_level_id.name, "Phone call")
 
     def test_dispute_pauses_only_its_invoices(self):
         disputed = self._invoice(self.customer_b2b, 900.0)
         other = self._invoice(self.customer_b2b, 800.0)
         self.env["relance.dispute"]._open_for(disputed, "amount")
-        self._cron(DUE + timedelta(days=7))
+        self._relance_cron(DUE + timedelta(days=7))
         self.assertFalse(disputed.relance_level_id)
         self.assertEqual(other.relance_level_id.name, "First reminder")
 
     def test_kept_promise(self):
         invoice = self._invoice(self.customer_b2b, 1000.0)
-        self._cron(DUE + timedelta(days=7))
+        self._relance_cron(DUE + timedelta(days=7))
         with freeze_time(DUE + timedelta(days=8)):
             promise = self.env["relance.promise"]._promise_for(
                 invoice, DUE + timedelta(days=20), 1000.0, "On the 22nd"
             )
             self.assertEqual(invoice.relance_pause_until, DUE + timedelta(days=23))
             self.assertEqual(invoice.relance_state, "paused")
-        self._cron(DUE + timedelta(days=15))  # the phone call would be due: paused
+        self._relance_cron(DUE + timedelta(days=15))  # the phone call would be due: paused
         self.assertEqual(invoice.relance_level_id.name, "First reminder")
         self._pay(invoice, 1000.0, DUE + timedelta(days=18))
-        self._cron(DUE + timedelta(days=19))
+        self._relance_cron(DUE + timedelta(days=19))
         self.assertEqual(promise.state, "kept")
         self.assertEqual(invoice.relance_state, "closed")
 
     def test_broken_promise_escalates(self):
         invoice = self._invoice(self.customer_b2b, 1000.0)
-        self._cron(DUE + timedelta(days=7))
+        self._relance_cron(DUE + timedelta(days=7))
         promise = self.env["relance.promise"]._promise_for(
             invoice, DUE + timedelta(days=10), 1000.0
         )
         self._pay(invoice, 300.0, DUE + timedelta(days=9))  # partly paid: not kept
-        self._cron(DUE + timedelta(days=13))  # promised date + 3 grace days: still paused
+        self._relance_cron(DUE + timedelta(days=13))  # promised date + 3 grace days: still paused
         self.assertEqual(promise.state, "open")
         self.assertEqual(invoice.relance_level_id.name, "First reminder")
-        self._cron(DUE + timedelta(days=14))
+        self._relance_cron(DUE + timedelta(days=14))
         self.assertEqual(promise.state, "broken")
         # escalated the same day, one day before the phone call's usual date (J+15)
         self.assertEqual(invoice.relance_level_id.name, "Phone call")
@@ -103,7 +98,7 @@ class TestSettlements(RelanceCommon):
 
     def test_payment_plan_matched_in_order_and_missed_instalment(self):
         invoices = self._invoice(self.customer_b2c, 200.0) | self._invoice(self.customer_b2c, 100.0)
-        self._cron(DUE + timedelta(days=3))
+        self._relance_cron(DUE + timedelta(days=3))
         with freeze_time(DUE + timedelta(days=4)):
             plan = self.env["relance.payment.plan"]._request_for(
                 invoices, "3 payments agreed by phone"
@@ -123,13 +118,13 @@ class TestSettlements(RelanceCommon):
         self.assertEqual(len(message.attachment_ids), 1)
         # first instalment paid in time (150: the second one is half paid)
         self._pay(invoices[0], 150.0, DUE + timedelta(days=30))
-        self._cron(DUE + timedelta(days=40))
+        self._relance_cron(DUE + timedelta(days=40))
         self.assertEqual(plan.installment_ids.mapped("amount_paid"), [100.0, 50.0, 0.0])
         self.assertEqual(plan.installment_ids.mapped("state"), ["paid", "pending", "pending"])
         self.assertEqual(plan.state, "running")
         self.assertEqual(invoices[1].relance_level_id.name, "Friendly reminder")
         # the second instalment is missed: the plan breaks, the reminders resume
-        self._cron(DUE + timedelta(days=69))
+        self._relance_cron(DUE + timedelta(days=69))
         self.assertEqual(plan.state, "broken")
         self.assertFalse(invoices.relance_payment_plan_id)
         self.assertEqual(invoices[1].relance_level_id.name, "SMS reminder")
@@ -139,7 +134,7 @@ class TestSettlements(RelanceCommon):
         plan = self.env["relance.payment.plan"]._request_for(invoice)
         plan.action_confirm()
         self._pay(invoice, 300.0, DUE + timedelta(days=20))
-        self._cron(DUE + timedelta(days=21))
+        self._relance_cron(DUE + timedelta(days=21))
         self.assertEqual(plan.state, "done")
         self.assertEqual(plan.amount_paid, 300.0)
 
