@@ -50,7 +50,7 @@ def environment(registry):
 
 def base_invoices(env, seed):
     """Customers (half companies, half individuals) and posted invoices, with the ORM."""
-    from odoo import Command, fields
+    from odoo import fields
 
     if not env.company.chart_template:
         env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
@@ -59,13 +59,27 @@ def base_invoices(env, seed):
     partners = env["res.partner"].create(
         [{"name": f"Existing customer {i:04d}", "is_company": i % 2 == 0} for i in range(CUSTOMERS)]
     )
+    return post_invoices(
+        env,
+        partners,
+        BASE_INVOICES,
+        lambda _i: today + timedelta(days=rng.randint(-90, 20)),
+        rng,
+    )
+
+
+def post_invoices(env, partners, count, due_of, rng):
+    """``count`` posted customer invoices with the ORM, the customers in turn, invoice ``i``
+    due on ``due_of(i)``: one service line at a random price, no tax; committed."""
+    from odoo import Command
+
     vals_list = []
-    for i in range(BASE_INVOICES):
-        due = today + timedelta(days=rng.randint(-90, 20))
+    for i in range(count):
+        due = due_of(i)
         vals_list.append(
             {
                 "move_type": "out_invoice",
-                "partner_id": partners[i % CUSTOMERS].id,
+                "partner_id": partners[i % len(partners)].id,
                 "invoice_date": due - timedelta(days=30),
                 "invoice_date_due": due,
                 "invoice_payment_term_id": False,

@@ -69,7 +69,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psutil
-from benchmark_install import columns
+from benchmark_install import columns, post_invoices
 from odoo_processes import (
     connect,
     db_params,
@@ -270,31 +270,11 @@ def create_customers(env, count):
 
 def base_invoices(env, partners, count, seed):
     """Posted invoices of the first customers, with the ORM, due 7 to 14 days ago."""
-    from odoo import Command, fields
+    from odoo import fields
 
-    rng = random.Random(seed)  # noqa: S311 (test data)
     today = fields.Date.context_today(env.user)
-    vals_list = []
-    for i in range(count):
-        due = today - timedelta(days=7 + i % 8)
-        vals_list.append(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partners[i % len(partners)].id,
-                "invoice_date": due - timedelta(days=30),
-                "invoice_date_due": due,
-                "invoice_payment_term_id": False,
-                "invoice_line_ids": [
-                    Command.create(
-                        {"name": "Services", "price_unit": rng.randint(100, 5000), "tax_ids": []}
-                    )
-                ],
-            }
-        )
-    invoices = env["account.move"].create(vals_list)
-    invoices.action_post()
-    env.cr.commit()
-    return invoices
+    rng = random.Random(seed)  # noqa: S311 (test data)
+    return post_invoices(env, partners, count, lambda i: today - timedelta(days=7 + i % 8), rng)
 
 
 def multiply(env, invoices, partners, total):
