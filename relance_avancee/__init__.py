@@ -5,19 +5,30 @@ def pre_init_hook(env):
     """The dunning columns of existing invoices are created empty: the ORM would compute
     them invoice by invoice before any policy exists; the post-init hook fills them in one
     statement once the policies are loaded. Those derived from settlements and actions
-    are empty indeed: none exists yet."""
+    are empty indeed: none exists yet. The flags are false rather than NULL (what the ORM
+    reads as false, but not what it writes: the first action on each invoice would rewrite
+    its row to store the same false); PostgreSQL records a constant default without
+    rewriting the table, and the default is dropped at once (the ORM sets its values)."""
     env.cr.execute(
         """
         ALTER TABLE account_move
             ADD COLUMN IF NOT EXISTS relance_policy_id integer,
             ADD COLUMN IF NOT EXISTS relance_prescription_date date,
-            ADD COLUMN IF NOT EXISTS relance_dispute boolean,
+            ADD COLUMN IF NOT EXISTS relance_dispute boolean DEFAULT FALSE,
             ADD COLUMN IF NOT EXISTS relance_dispute_reason varchar,
-            ADD COLUMN IF NOT EXISTS relance_mediation boolean,
-            ADD COLUMN IF NOT EXISTS relance_handed_over boolean,
+            ADD COLUMN IF NOT EXISTS relance_mediation boolean DEFAULT FALSE,
+            ADD COLUMN IF NOT EXISTS relance_handed_over boolean DEFAULT FALSE,
             ADD COLUMN IF NOT EXISTS relance_pause_until date,
             ADD COLUMN IF NOT EXISTS relance_payment_plan_id integer,
             ADD COLUMN IF NOT EXISTS relance_escalate_date date
+        """
+    )
+    env.cr.execute(
+        """
+        ALTER TABLE account_move
+            ALTER COLUMN relance_dispute DROP DEFAULT,
+            ALTER COLUMN relance_mediation DROP DEFAULT,
+            ALTER COLUMN relance_handed_over DROP DEFAULT
         """
     )
 

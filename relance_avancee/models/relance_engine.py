@@ -15,6 +15,8 @@ BACKFILL_FIELDS = ["relance_policy_id", "relance_prescription_date"]
 BACKFILL = file_open("relance_avancee/sql/backfill.sql").read()
 POSITIONS = file_open("relance_avancee/sql/positions.sql").read()
 # comparisons the position columns can be searched with (see _position_condition)
+# lines created at once from which the run's tables get fresh planner statistics
+ANALYZE_MIN_LINES = 1000
 SQL_OPERATORS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -407,7 +409,17 @@ class RelanceEngine(models.AbstractModel):
         skipped = lines.filtered(lambda line: line.state == "skipped")
         for reason, reason_lines in skipped.grouped("reason").items():
             reason_lines.move_ids._relance_light_write({"relance_skip_reason": reason})
+        if len(lines) >= ANALYZE_MIN_LINES:
+            self._analyze_run_tables()
         return run
+
+    def _analyze_run_tables(self):
+        """Fresh planner statistics of the run lines and their invoices: the execution
+        (jobs, batches) starts before PostgreSQL's autovacuum notices thousands of new
+        lines, and on a table it has not analyzed yet (the first big run) each batch's
+        read of its lines' invoices scanned every invoice (80 ms instead of 1 ms)."""
+        self.env["relance.run.line"].flush_model()
+        self.env.cr.execute(SQL("ANALYZE relance_run_line, relance_run_line_move_rel"))
 
     @api.model
     def _load_demo(self):

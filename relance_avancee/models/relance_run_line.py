@@ -226,8 +226,19 @@ class RelanceRunLine(models.Model):
             # the invoices' positions at the run's date, for all the lines in one query
             moves = lines.move_ids.with_context(relance_date=date)
             moves.mapped("relance_next_level_id")
-            # what the actions' values read, for all the invoices in one query
-            moves.fetch(["company_id", "currency_id", "amount_residual", "amount_residual_signed"])
+            # what the actions' values read, for all the invoices in one query; and the
+            # stored fields the actions recompute: known, those that keep their value are
+            # not written again (each write of an invoice rewrites its row and indexes)
+            moves.fetch(
+                [
+                    "company_id",
+                    "currency_id",
+                    "amount_residual",
+                    "amount_residual_signed",
+                    "relance_handed_over",
+                    "relance_escalate_date",
+                ]
+            )
             for line in lines:
                 current = moves.browse(line.move_ids.ids).filtered(line._covers)
                 if current:

@@ -1,5 +1,6 @@
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import RelanceCommon
 
@@ -94,6 +95,26 @@ class TestInstallExisting(RelanceCommon):
         self.assertEqual({m.id: [m[f] for f in DUNNING_FIELDS] for m in moves}, backfilled)
         self.env["relance.engine"]._backfill(moves.company_id)
         self.assertEqual({m.id: [m[f] for f in DUNNING_FIELDS] for m in moves}, backfilled)
+
+    def test_flags_of_existing_invoices_are_false_not_null(self):
+        """The flags created by the install hook are false in the database: an invoice's
+        first action does not rewrite its row to store the same false."""
+        query = SQL(
+            """SELECT count(*) FILTER (WHERE relance_dispute IS NULL
+                                          OR relance_mediation IS NULL
+                                          OR relance_handed_over IS NULL),
+                      max(write_date)
+                 FROM account_move WHERE id IN %s""",
+            tuple(self.existing.ids),
+        )
+        [(nulls, written)] = self.env.execute_query(query)
+        self.assertEqual(nulls, 0)
+        moves = self.existing.filtered(lambda m: m.move_type == "out_invoice")
+        moves.invalidate_recordset()
+        moves.fetch(["relance_handed_over"])
+        self.env.add_to_compute(moves._fields["relance_handed_over"], moves)
+        moves.flush_recordset(["relance_handed_over"])
+        self.assertEqual(self.env.execute_query(query), [(0, written)], "rows rewritten")
 
     def test_policy_created_later_takes_the_invoices_without_policy(self):
         """A company without a consumer policy: its consumers' invoices wait without one,
