@@ -145,19 +145,22 @@ class RelanceEngine(models.AbstractModel):
         }
         # invoice ids by (company, customer, policy) and by (company, customer, level, reason)
         groups, skipped_ids = defaultdict(list), defaultdict(list)
-        for move in invoices:
-            partner, policy, level = (
-                move.commercial_partner_id,
-                move.relance_policy_id,
-                move.relance_next_level_id,
-            )
-            reason = self._skip_reason(
-                move, partner=partner, policy=policy, level=level, facts=facts, date=date
-            )
-            if reason:
-                skipped_ids[(move.company_id, partner, level, reason)].append(move.id)
-            else:
-                groups[(move.company_id, partner, policy)].append(move.id)
+        for (company, partner, policy), move_ids in self._customer_groups(invoices).items():
+            customer_reason = self._customer_skip_reason(company, partner, policy, facts, date)
+            for move_id in move_ids:
+                level_id, _next_date, _state, due_date = positions[move_id]
+                reason = customer_reason or self._invoice_skip_reason(
+                    move_id, level_id, due_date, company, partner, policy, facts, date
+                )
+                if reason:
+                    skipped_ids[(company, partner, level_id, reason)].append(move_id)
+                else:
+                    groups[(company, partner, policy)].append(move_id)
+        levels = self.env["relance.level"].browse(list({key[2] for key in skipped_ids}))
+        skipped_ids = {
+            (company, partner, levels.browse(level_id), reason): ids
+            for (company, partner, level_id, reason), ids in skipped_ids.items()
+        }
         # at the run date, as the invoices
         skipped = defaultdict(
             invoices.browse, {k: invoices.browse(v) for k, v in skipped_ids.items()}
@@ -267,49 +270,94 @@ class RelanceEngine(models.AbstractModel):
         )
 
     @api.model
-    def _skip_reason(self, move, *, partner, policy, level, facts, date):
-        """Why this invoice is not reminded at ``level`` today, or False: the first reason
-        of the customer, then of the invoice. ``facts``: what the proposal read for all the
-        invoices at once (balances, calls not logged, recent contacts)."""
-        memo = facts.setdefault("memo", {})
-        key = (move.company_id.id, partner.id, policy.id)
-        if ("customer", key) not in memo:
-            memo["customer", key] = (
-                partner.relance_excluded
-                and self.env._(
-                    "Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-"
+    def _customer_groups(self, invoices):
+        """{(company, customer, policy): [invoice ids]} of these invoices, in their order,
+        from one query rather than three fields read on each of 100,000 records."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, company_id, commercial_partner_id, relance_policy_id"
+                " FROM account_move WHERE id = ANY(%s)",
+                list(invoices.ids),
+            )
+        )
+        keys = {row[0]: row[1:] for row in rows}
+        # each record iterated from the recordset of them all: read together when first used
+        companies, partners, policies = (
+            {record.id: record for record in self.env[model].browse(ids)}
+            for model, ids in zip(
+                ("res.company", "res.partner", "relance.policy"),
+                (list({key[i] for key in keys.values()} - {None}) for i in range(3)),
+                strict=True,
+            )
+        )
+        no_policy = self.env["relance.policy"]
+        records = {}
+        groups = defaultdict(list)
+        for move_id in invoices.ids:
+            key = keys[move_id]
+            if key not in records:
+                company_id, partner_id, policy_id = key
+                records[key] = (
+                    companies[company_id],
+                    partners[partner_id],
+                    policies.get(policy_id, no_policy),
                 )
-            ) or self._contact_cap_reason(partner, policy, facts, date)
-        reason = (
-            memo["customer", key]
-            or self._pending_call_reason(move, facts)
-            or self._notice_deadline_reason(move, facts, date)
+            groups[records[key]].append(move_id)
+        return groups
+
+    @api.model
+    def _customer_skip_reason(self, company, partner, policy, facts, date):
+        """Why none of this customer's invoices under this policy is reminded today, or
+        False: excluded from dunning, or reminded too often lately."""
+        return (
+            partner.relance_excluded
+            and self.env._(
+                "Customer excluded from dunning: %s", partner.relance_exclusion_reason or "-"
+            )
+        ) or self._contact_cap_reason(partner, policy, facts, date)
+
+    @api.model
+    def _invoice_skip_reason(
+        self, move_id, level_id, due_date, company, partner, policy, facts, date
+    ):
+        """Why this invoice is not reminded at its level ``level_id`` today, or False (its
+        customer's reason aside, see ``_customer_skip_reason``): a call to log first, a
+        formal notice's deadline, its grace period, then the customer's balance.
+        ``facts``: what the proposal read for all the invoices at once (balances, calls
+        not logged, notice deadlines, recent contacts), and a memo."""
+        reason = self._pending_call_reason(move_id, facts) or self._notice_deadline_reason(
+            move_id, facts, date
         )
         if reason:
             return reason
-        if level.offset_days <= 0:  # pre-reminders depend on neither grace nor balance
+        memo = facts.setdefault("memo", {})
+        if ("level", level_id) not in memo:
+            memo["level", level_id] = self.env["relance.level"].browse(level_id).offset_days
+        if memo["level", level_id] <= 0:  # pre-reminders depend on neither grace nor balance
             return False
-        if (date - move.relance_due_date).days < policy.grace_days:
+        if (date - due_date).days < policy.grace_days:
             return self.env._("In the grace period of %s days.", policy.grace_days)
-        if ("balance", key) not in memo:
-            memo["balance", key] = self._balance_reason(move.company_id, partner, policy, facts)
-        return memo["balance", key]
+        key = ("balance", company.id, partner.id, policy.id)
+        if key not in memo:
+            memo[key] = self._balance_reason(company, partner, policy, facts)
+        return memo[key]
 
     @api.model
     def _notice_deadlines(self, invoices):
         """{invoice id: deadline} of the invoices whose last level was a formal notice: the
         deadline it gave to pay (from its receipt), which the next level waits for."""
-        at_notice = invoices.filtered(
-            lambda m: "notice" in m.relance_level_id.channel_ids.mapped("code")
+        notice_levels = invoices.relance_level_id.filtered(
+            lambda level: "notice" in level.channel_ids.mapped("code")
         )
-        if not at_notice:
+        if not notice_levels:
             return {}
         lines = (
             self.env["relance.history.line"]
             .sudo()
             .search_fetch(
                 [
-                    ("move_id", "in", at_notice.ids),
+                    ("move_id", "in", invoices.ids),
+                    ("move_id.relance_level_id", "in", notice_levels.ids),
                     ("channel", "=", "notice"),
                     ("state", "in", ("todo", "done")),
                 ],
@@ -325,21 +373,21 @@ class RelanceEngine(models.AbstractModel):
         return deadlines
 
     @api.model
-    def _notice_deadline_reason(self, move, facts, date):
+    def _notice_deadline_reason(self, move_id, facts, date):
         """After a formal notice, nothing more before the deadline it gave has passed."""
-        deadline = facts["notice_deadlines"].get(move.id)
+        deadline = facts["notice_deadlines"].get(move_id)
         if not deadline or deadline < date:
             return False
         return self.env._("Waiting for the deadline the formal notice gave to pay (%s).", deadline)
 
     @api.model
-    def _pending_call_reason(self, move, facts):
+    def _pending_call_reason(self, move_id, facts):
         """The level after a call speaks of it: it waits for the call's outcome."""
-        if move.id not in facts["pending_calls"]:
+        if move_id not in facts["pending_calls"]:
             return False
         return self.env._(
             "Waiting for the outcome of the call planned on %s: log the call first.",
-            facts["pending_calls"][move.id],
+            facts["pending_calls"][move_id],
         )
 
     @api.model
