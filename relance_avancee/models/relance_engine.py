@@ -15,9 +15,9 @@ BACKFILL_FIELDS = ["relance_policy_id", "relance_prescription_date"]
 BACKFILL = file_open("relance_avancee/sql/backfill.sql").read()
 POSITIONS = file_open("relance_avancee/sql/positions.sql").read()
 # comparisons the position columns can be searched with (see _position_condition)
+SQL_OPERATORS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 # lines created at once from which the run's tables get fresh planner statistics
 ANALYZE_MIN_LINES = 1000
-SQL_OPERATORS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 class RelanceEngine(models.AbstractModel):
