@@ -156,9 +156,12 @@ class RelanceEngine(models.AbstractModel):
                     skipped_ids[(company, partner, level_id, reason)].append(move_id)
                 else:
                     groups[(company, partner, policy)].append(move_id)
-        levels = self.env["relance.level"].browse(list({key[2] for key in skipped_ids}))
+        levels = {
+            level.id: level
+            for level in self.env["relance.level"].browse(list({key[2] for key in skipped_ids}))
+        }
         skipped_ids = {
-            (company, partner, levels.browse(level_id), reason): ids
+            (company, partner, levels[level_id], reason): ids
             for (company, partner, level_id, reason), ids in skipped_ids.items()
         }
         # at the run date, as the invoices
