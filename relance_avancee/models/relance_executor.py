@@ -3,6 +3,8 @@ import logging
 from odoo import models
 from odoo.exceptions import UserError
 
+from .ir_actions_report import release_memory
+
 _logger = logging.getLogger(__name__)
 
 PDF_BATCH = 200  # invoices rendered together (one HTML document per wkhtmltopdf process)
@@ -27,7 +29,8 @@ class RelanceExecutor(models.AbstractModel):
         Returns the attachments."""
         report_model = self.env["ir.actions.report"]
         report = self.env.ref("account.account_invoices")
-        vals_list = []
+        attachment_model = self.env["ir.attachment"].sudo()
+        attachments = attachment_model.browse()
         for company, company_moves in moves.grouped("company_id").items():
             for start in range(0, len(company_moves), batch_size):
                 batch = company_moves[start : start + batch_size]
@@ -38,18 +41,25 @@ class RelanceExecutor(models.AbstractModel):
                 except UserError as error:
                     _logger.warning("Invoice PDFs of %s not rendered: %s", batch, error)
                     continue
-                vals_list += [
-                    {
-                        "name": move._get_invoice_report_filename(report=report),
-                        "raw": content_by_id[move.id],
-                        "mimetype": "application/pdf",
-                        "res_model": "account.move",
-                        "res_id": move.id,
-                        "res_field": "invoice_pdf_report_file",
-                    }
-                    for move in batch
-                    if move.id in content_by_id
-                ]
-        attachments = self.env["ir.attachment"].sudo().create(vals_list)
+                stored = attachment_model.create(
+                    [
+                        {
+                            "name": move._get_invoice_report_filename(report=report),
+                            "raw": content_by_id[move.id],
+                            "mimetype": "application/pdf",
+                            "res_model": "account.move",
+                            "res_id": move.id,
+                            "res_field": "invoice_pdf_report_file",
+                        }
+                        for move in batch
+                        if move.id in content_by_id
+                    ]
+                )
+                # the files are written: their bytes leave the cache, and the memory the
+                # batch took goes back to the system before the next (release_memory)
+                stored.invalidate_recordset(["raw", "datas"])
+                attachments |= stored
+                del content_by_id
+                release_memory()
         moves.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
         return attachments

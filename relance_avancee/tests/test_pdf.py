@@ -11,6 +11,7 @@ from odoo.tools.pdf import PdfFileReader
 from odoo.addons.base.models import ir_actions_report
 
 from ..models import ir_actions_report as relance_report
+from ..models import relance_executor
 from .common import RelanceCommon
 
 DUE = date(2026, 3, 2)
@@ -88,6 +89,44 @@ class TestInvoicePdfs(RelanceCommon):
         self.assertEqual(self.calls, 1)
         self.assertEqual(invoices.invoice_pdf_report_id, attachments)
         self._assert_one_page_each(invoices)
+
+    def test_batches_stored_and_released_one_by_one(self):
+        """Each batch is stored, out of the cache, and its memory given back before the
+        next is rendered: a job's memory is that of one batch, not of all."""
+        invoices = (
+            self._relance_invoice(self.customer_b2b, 100.0, DUE)
+            | self._relance_invoice(self.customer_b2b, 200.0, DUE)
+            | self._relance_invoice(self.customer_b2c, 300.0, DUE)
+        )
+        cached = []
+
+        def release():
+            attachments = self.env["ir.attachment"].search(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_field", "=", "invoice_pdf_report_file"),
+                    ("res_id", "in", invoices.ids),
+                ]
+            )
+            in_cache = [a.id for a in attachments if self.env.cache.contains(a, a._fields["raw"])]
+            cached.append((len(attachments), in_cache))
+
+        with patch.object(relance_executor, "release_memory", release):
+            attachments = (
+                self.env["relance.executor"]
+                .with_context(force_report_rendering=True)
+                ._store_invoice_pdfs(invoices, batch_size=2)
+            )
+        self.assertEqual(self.calls, 2)
+        # after the first batch its 2 PDFs are stored, after the second all 3; none cached
+        self.assertEqual(cached, [(2, []), (3, [])])
+        self.assertEqual(invoices.invoice_pdf_report_id, attachments)
+        self._assert_one_page_each(invoices)
+
+    def test_release_memory_runs_here(self):
+        """glibc's ``malloc_trim`` is found on these machines (Debian): the release is real."""
+        self.assertIsNotNone(relance_report._malloc_trim)
+        relance_report.release_memory()
 
     def test_long_invoice_is_cut_right(self):
         short = self._relance_invoice(self.customer_b2b, 100.0, DUE)
