@@ -326,25 +326,35 @@ class RelanceHistory(models.Model):
         each recorded at its own level (``levels``: {invoice: level}, default ``level``).
         Other fields (date, contact, run, state…) are given in ``values``."""
         levels = values.pop("levels", {})
-        return {
+        vals = {
             "company_id": (moves.company_id[:1] or level.company_id).id,
             "partner_id": partner.id,
             "contact_id": partner.id,
             "level_id": level.id,
             "channel_id": channel.id,
             "amount_due": sum(moves.mapped("amount_residual_signed")),
-            "line_ids": [
-                Command.create(
-                    {
-                        "move_id": move.id,
-                        "level_id": levels.get(move, level).id,
-                        "amount_residual": move.amount_residual,
-                    }
-                )
-                for move in moves
-            ],
             **values,
         }
+        # the stored related fields given too: the rows are inserted whole, not updated after
+        vals.update(channel=channel.code, policy_id=level.policy_id.id)
+        copied = {
+            "channel": channel.code,
+            "company_id": vals["company_id"],
+            "state": vals.get("state", "todo"),
+            "date": vals.get("date") or fields.Date.context_today(self),
+        }
+        vals["line_ids"] = [
+            Command.create(
+                {
+                    "move_id": move.id,
+                    "level_id": levels.get(move, level).id,
+                    "amount_residual": move.amount_residual,
+                    **copied,
+                }
+            )
+            for move in moves
+        ]
+        return vals
 
     def _schedule_in_sending_window(self):
         """Emails and SMS out of the policy's sending window wait for its next opening:

@@ -320,9 +320,13 @@ class TestStatement(StatementCustomer, RelanceCommon):
         self.assertEqual(len(attachment), 1)
         self.assertIn(self.old.name, attachment.raw.decode())
         self.assertFalse(history.reason)
-        # the default: the invoices' PDFs, no statement
-        level.write({"attach_invoices": True, "attach_statement": False})
-        history = self._email_action(self.customer_b2b, level)
+        # the default: the invoices' PDFs, no statement; at the next email level (these
+        # invoices had their email at the first: the history's unique index refuses another)
+        next_level = self.policy_b2b.level_ids.filtered(
+            lambda lv: "email" in lv.channel_ids.mapped("code") and lv.mail_template_id
+        )[1]
+        next_level.write({"attach_invoices": True, "attach_statement": False})
+        history = self._email_action(self.customer_b2b, next_level)
         pdfs = (
             self.env["relance.executor.email"]
             .with_context(relance_no_pdf=True)
