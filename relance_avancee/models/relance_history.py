@@ -362,9 +362,11 @@ class RelanceHistory(models.Model):
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
         # actions dated in the past (a simulated run) are not held back by today's hour
-        for history in self.filtered(lambda h: h.date >= today):
-            policy = history.level_id.policy_id
-            when = policy._next_sending_time(now)
+        current = self.filtered(lambda h: h.date >= today)
+        opening = {policy: policy._next_sending_time(now) for policy in current.policy_id}
+        for history in current:
+            policy = history.policy_id
+            when = opening[policy]
             if when > now:
                 local = pytz.utc.localize(when).astimezone(policy._sending_tz())
                 history.scheduled_at = when
