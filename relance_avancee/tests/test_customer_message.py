@@ -1,10 +1,14 @@
 import re
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.tests import tagged
+
+from odoo.addons.base.models.ir_qweb import IrQweb
 
 from .common import RelanceCommon
 
@@ -335,3 +339,36 @@ class TestCustomerMessage(RelanceCommon):
         note = str(line.history_ids.activity_id.note)
         self.assertIn("Ask for Mrs Favre", note)
         self.assertNotIn("accounts payable department", note)
+
+    def test_mail_body_compiled_once_for_all_batches(self):
+        """The jobs of a run render the same mail bodies: the first batch compiles a body,
+        the next ones (each in a transaction of its own) reuse it, and each mail is still
+        its own customer's."""
+        self.env.registry.clear_cache("templates")
+        level = self._level("First reminder")
+        other = self.customer.copy({"name": "Vins du Lavaux SA", "email": "compta@lavaux.example"})
+        compiled = []
+        generate = IrQweb._generate_code_uncached
+
+        def counting(qweb, template):
+            if isinstance(template, etree._Element):
+                compiled.append(template)
+            return generate(qweb, template)
+
+        histories, counts = [], []
+        with patch.object(IrQweb, "_generate_code_uncached", counting):
+            for partner, amount in ((self.customer, 100.0), (other, 250.0)):
+                self.env.cr.cache.clear()  # what a new job's transaction starts with
+                with freeze_time(TODAY - timedelta(days=40)):
+                    move = self._relance_invoice(partner, amount, TODAY - timedelta(days=10))
+                history = self._relance_action(partner, level, "email", move, TODAY)
+                with freeze_time(TODAY):
+                    history._execute()
+                histories.append((history, move))
+                counts.append(len(compiled))
+        self.assertGreater(counts[0], 0, "the first batch compiles the body")
+        self.assertEqual(counts[1], counts[0], "the second reuses it")
+        (first, first_move), (second, second_move) = histories
+        self.assertIn(first_move.name, self._text(first.mail_id.body_html))
+        self.assertIn(second_move.name, self._text(second.mail_id.body_html))
+        self.assertNotIn(first_move.name, self._text(second.mail_id.body_html))
