@@ -274,10 +274,11 @@ class TestStatement(StatementCustomer, RelanceCommon):
         )
         return self._relance_action(partner, level, "email", invoices, STATEMENT_DATE)
 
-    def _email_level(self, policy):
+    def _email_level(self, policy, index=0):
+        """The policy's ``index``-th level that emails a template."""
         return policy.level_ids.filtered(
             lambda lv: "email" in lv.channel_ids.mapped("code") and lv.mail_template_id
-        )[:1]
+        )[index : index + 1]
 
     def test_level_defaults(self):
         level = self._email_level(self.policy_b2b)
@@ -322,9 +323,7 @@ class TestStatement(StatementCustomer, RelanceCommon):
         self.assertFalse(history.reason)
         # the default: the invoices' PDFs, no statement; at the next email level (these
         # invoices had their email at the first: the history's unique index refuses another)
-        next_level = self.policy_b2b.level_ids.filtered(
-            lambda lv: "email" in lv.channel_ids.mapped("code") and lv.mail_template_id
-        )[1]
+        next_level = self._email_level(self.policy_b2b, 1)
         next_level.write({"attach_invoices": True, "attach_statement": False})
         history = self._email_action(self.customer_b2b, next_level)
         pdfs = (
