@@ -276,4 +276,4 @@ class RelanceExecutorEmail(models.AbstractModel):
             for move in history.line_ids.move_id:
                 bodies[move.id] = bodies.get(move.id, Markup()) + note
         moves = self.env["account.move"].browse(list(bodies))
-        moves._message_log_batch(bodies=bodies)
+        self.env["mail.message"]._relance_insert_notes(moves, bodies)

@@ -1,3 +1,4 @@
+import functools
 from collections import defaultdict
 
 import pytz
@@ -216,16 +217,20 @@ class RelanceHistory(models.Model):
     @api.depends("line_ids")
     def _compute_invoice_table_html(self):
         qweb = self.env["ir.qweb"]
+        formatters = {}
         for history in self:
             lang = history.contact_id.lang or history.partner_id.lang or self.env.lang
+            if lang not in formatters:
+                formatters[lang] = self._formatters(lang)
+            format_date_in, format_amount_in = formatters[lang]
             history = history.with_context(lang=lang)  # noqa: PLW2901
             history.invoice_table_html = qweb.with_context(lang=lang)._render(
                 "relance_avancee.relance_invoice_table",
                 {
                     "stages": history._covers_several_levels(),
-                    "rows": history._invoice_table_rows(lang),
+                    "rows": history._invoice_table_rows(format_date_in, format_amount_in),
                     "totals": [
-                        (currency.name, format_amount(self.env, amount, currency, lang))
+                        (currency.name, format_amount_in(amount, currency))
                         for currency, amount in history._totals_by_currency()
                     ],
                     "bank_sentence": history._bank_sentence(),
@@ -233,8 +238,25 @@ class RelanceHistory(models.Model):
                 },
             )
 
-    def _invoice_table_rows(self, lang):
-        """The rows of the mail's table of invoices, formatted in ``lang``."""
+    def _formatters(self, lang):
+        """``(format_date, format_amount)`` in ``lang`` (Odoo's), each value formatted
+        once: the invoices of the actions rendered together share many dates and
+        amounts (an invoice's total is its residual until it is partly paid)."""
+        env = self.env
+
+        @functools.cache
+        def format_date_in(value):
+            return format_date(env, value, lang_code=lang)
+
+        @functools.cache
+        def format_amount_in(amount, currency):
+            return format_amount(env, amount, currency, lang)
+
+        return format_date_in, format_amount_in
+
+    def _invoice_table_rows(self, format_date_in, format_amount_in):
+        """The rows of the mail's table of invoices, formatted by the given functions
+        (``_formatters``)."""
         self.ensure_one()
         rows = []
         for line in self.line_ids:
@@ -243,13 +265,11 @@ class RelanceHistory(models.Model):
                 {
                     "name": move.name,
                     "url": move.get_base_url() + move.get_portal_url(),
-                    "date": format_date(self.env, move.invoice_date, lang_code=lang),
-                    "due": format_date(self.env, move.invoice_date_due, lang_code=lang),
+                    "date": format_date_in(move.invoice_date),
+                    "due": format_date_in(move.invoice_date_due),
                     "stage": line.level_id.name,
-                    "total": format_amount(self.env, move.amount_total, move.currency_id, lang),
-                    "residual": format_amount(
-                        self.env, line.amount_residual, move.currency_id, lang
-                    ),
+                    "total": format_amount_in(move.amount_total, move.currency_id),
+                    "residual": format_amount_in(line.amount_residual, move.currency_id),
                     "late": max((self.date - move.invoice_date_due).days, 0),
                 }
             )

@@ -189,6 +189,34 @@ class TestCustomerMessage(RelanceCommon):
         )
         self.assertEqual([m.relance_level_id for m in moves], list(levels))
 
+    def test_invoice_notes_stored_as_odoo_logs_them(self):
+        """The notes on the invoices are inserted in one query: each row is the one
+        ``_message_log_batch`` writes for the same body (every column but the ids and
+        the timestamps), and each invoice's chatter shows its own."""
+        moves = self._invoice(100.0, TODAY - timedelta(days=20), self.company.currency_id)
+        moves |= self._invoice(250.0, TODAY - timedelta(days=15), self.company.currency_id)
+        history = self._action("email", moves, self._level("First reminder"))
+        notes = {move: move.message_ids[0] for move in moves}
+        for note in notes.values():
+            self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertIn("Reminder sent by email: First reminder", note.body)
+            self.assertIn(history.mail_id.subject, note.body)
+        move = moves[0]
+        logged = move._message_log_batch(bodies={move.id: notes[move].body})
+        self.env.flush_all()
+        skipped = {"id", "message_id", "date", "create_date", "write_date"}
+        self.env.cr.execute(
+            "SELECT * FROM mail_message WHERE id IN %s", (tuple((notes[move] | logged).ids),)
+        )
+        columns = [c.name for c in self.env.cr.description]
+        rows = {row[0]: dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()}
+        ours, odoo = rows[notes[move].id], rows[logged.id]
+        self.assertEqual(
+            {k: v for k, v in ours.items() if k not in skipped},
+            {k: v for k, v in odoo.items() if k not in skipped},
+        )
+        self.assertEqual(move.message_ids[:2], logged | notes[move])
+
     def test_formal_notice_leaves_invoices_not_yet_due_out(self):
         notice = self._level("Formal notice (mise en demeure)")
         late = self._invoice(900.0, TODAY - timedelta(days=41), self.company.currency_id)
