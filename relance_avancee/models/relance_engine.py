@@ -456,7 +456,7 @@ class RelanceEngine(models.AbstractModel):
             vals["run_id"] = run.id
             grade = behaviour.get(vals["partner_id"], {}).get("grade")
             vals["priority"] = GRADE_PRIORITY.get(grade, 1)
-        lines = self.env["relance.run.line"].create(proposal)
+        lines = self.env["relance.run.line"]._create_proposed(proposal)
         skipped = lines.filtered(lambda line: line.state == "skipped")
         for reason, reason_lines in skipped.grouped("reason").items():
             reason_lines.move_ids._relance_light_write({"relance_skip_reason": reason})

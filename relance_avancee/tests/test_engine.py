@@ -330,6 +330,48 @@ class TestEngine(RelanceCommon):
         )
         self.assertGreater(counts[0], 0)
 
+    def test_proposal_lines_inserted_as_create_makes_them(self):
+        """A run's lines are inserted in bulk (``_create_proposed``): the same lines as
+        ``create`` makes from the same values, stored related fields included, and what
+        reads them (the run's counts, the invoices' proposals) sees them."""
+        self._invoice(self.customer_b2b, 1000.0)
+        self._invoice(self.customer_b2b, 250.0, due=DUE + timedelta(days=2))
+        self._invoice(self.customer_b2c, 300.0)
+        day = DUE + timedelta(days=8)
+        with freeze_time(day):
+            proposal = self.env["relance.engine"]._compute_proposal(day, self.company)
+        runs = self.env["relance.run"].create(
+            [
+                {"date": day, "company_id": self.company.id},
+                {"date": day + timedelta(days=1), "company_id": self.company.id},
+            ]
+        )
+
+        def values(run):
+            return [
+                {**{k: v for k, v in vals.items() if k != "company_id"}, "run_id": run.id}
+                for vals in proposal
+            ]
+
+        lines = self.env["relance.run.line"]
+        inserted = lines._create_proposed(values(runs[0]))
+        created = lines.create(values(runs[1]))
+        self.assertEqual(len(inserted), 2)
+        self.assertEqual(inserted.mapped("date"), [runs[0].date] * 2)
+        fnames = [
+            name
+            for name, field in lines._fields.items()
+            if field.store and name not in ("id", "run_id", "date", "create_date", "write_date")
+        ]
+        self.assertEqual(
+            [{k: v for k, v in r.items() if k != "id"} for r in inserted.read(fnames)],
+            [{k: v for k, v in r.items() if k != "id"} for r in created.read(fnames)],
+        )
+        self.assertEqual(inserted.policy_id, self.policy_b2b | self.policy_b2c)
+        self.assertEqual(runs[0].proposed_count, 2)
+        self.assertEqual(runs[0].amount_total, runs[1].amount_total)
+        self.assertEqual(inserted.move_ids.relance_run_line_ids, inserted | created)
+
     def test_validate_mode_prepares_and_notifies(self):
         self.policy_b2b.mode = "validate"
         self.customer_b2b.relance_user_id = self.accountant

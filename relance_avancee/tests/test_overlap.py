@@ -157,8 +157,8 @@ class TestOverlappingRuns(TransactionCase):
         run_b = engine_b._prepare_run(today, company)
         lines_a = run_a.line_ids.filtered(lambda line: line.partner_id.id == partner.id)
         lines_b = run_b.line_ids.filtered(lambda line: line.partner_id.id == partner.id)
-        self.assertEqual(lines_a.move_ids.ids, invoices.ids)
-        self.assertEqual(lines_b.move_ids.ids, invoices.ids)
+        self.assertEqual(lines_a.move_ids, invoices)
+        self.assertEqual(lines_b.move_ids, invoices)
         env_a.cr.commit()
         env_b.cr.commit()
 
