@@ -1,6 +1,7 @@
 # first: account.move (imported early by the models that share its constants) inherits them
 from . import relance_legal_mixin
 from . import relance_invoice_settlement_mixin
+from . import relance_bulk_mixin
 from . import relance_channel
 from . import relance_policy
 from . import relance_level

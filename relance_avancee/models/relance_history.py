@@ -376,6 +376,26 @@ class RelanceHistory(models.Model):
         ]
         return vals
 
+    @api.model
+    def _create_with_lines(self, vals_list):
+        """``create(vals_list)`` for the actions of a run, whose invoice lines are given as
+        ``Command.create`` (``_action_values``): the actions by the ORM, their lines in
+        bulk (``relance.bulk.mixin``), amounts in each invoice's currency."""
+        lines_list = [vals.get("line_ids", []) for vals in vals_list]
+        histories = self.create(
+            [{k: v for k, v in vals.items() if k != "line_ids"} for vals in vals_list]
+        )
+        line_vals = [
+            {**command[2], "history_id": history.id}
+            for history, commands in zip(histories, lines_list, strict=True)
+            for command in commands
+        ]
+        moves = self.env["account.move"].browse({vals["move_id"] for vals in line_vals})
+        self.env["relance.history.line"]._bulk_create(
+            line_vals, [moves.browse(vals["move_id"]).currency_id for vals in line_vals]
+        )
+        return histories
+
     def _schedule_in_sending_window(self):
         """Emails and SMS out of the policy's sending window wait for its next opening:
         ``scheduled_at`` is set and the action says so."""

@@ -8,6 +8,7 @@ class RelanceHistoryLine(models.Model):
     (invoice, level, channel) happen once, whatever runs overlap."""
 
     _name = "relance.history.line"
+    _inherit = ["relance.bulk.mixin"]
     _description = "Dunning action invoice"
     _order = "history_id desc, id"
 

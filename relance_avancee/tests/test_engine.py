@@ -1,10 +1,12 @@
 from datetime import date, timedelta
 
 from freezegun import freeze_time
+from psycopg2.errors import UniqueViolation
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import RelanceCommon
 
@@ -371,6 +373,44 @@ class TestEngine(RelanceCommon):
         self.assertEqual(runs[0].proposed_count, 2)
         self.assertEqual(runs[0].amount_total, runs[1].amount_total)
         self.assertEqual(inserted.move_ids.relance_run_line_ids, inserted | created)
+
+    def test_action_lines_inserted_as_create_makes_them(self):
+        """A run's actions get their invoice lines in bulk (``_create_with_lines``): the
+        lines ``create`` makes, amounts rounded in each invoice's currency, seen at once
+        by the action and the invoices."""
+        foreign = "CHF" if self.company.currency_id.name != "CHF" else "GBP"
+        currency = self.setup_other_currency(foreign, rates=[("2026-01-01", 2.0)])
+        moves = self._invoice(self.customer_b2b, 1000.0)
+        moves |= self._invoice(self.customer_b2b, 333.33, currency_id=currency.id)
+        level = self.policy_b2b.level_ids.sorted("sequence")[1]
+        history_model = self.env["relance.history"]
+
+        def values(channel):
+            channel = self.env.ref(f"relance_avancee.channel_{channel}")
+            return history_model._action_values(
+                self.customer_b2b, level, channel, moves, date=DUE + timedelta(days=20)
+            )
+
+        bulk = history_model._create_with_lines([values("email")])
+        orm = history_model.create([values("letter")])
+        fnames = ["move_id", "level_id", "state", "date", "company_id", "amount_residual"]
+
+        def rows(history):
+            return [
+                {k: v for k, v in row.items() if k != "id"} for row in history.line_ids.read(fnames)
+            ]
+
+        self.assertEqual(rows(bulk), rows(orm))
+        self.assertEqual(bulk.line_ids.mapped("amount_residual"), [1000.0, 333.33])
+        self.assertEqual(bulk.line_ids.mapped("channel"), ["email", "email"])
+        self.assertEqual(bulk.line_ids.move_id, moves)
+        self.assertEqual(moves.relance_history_line_ids, bulk.line_ids | orm.line_ids)
+        with (
+            self.assertRaises(UniqueViolation),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            history_model._create_with_lines([values("email")])
 
     def test_validate_mode_prepares_and_notifies(self):
         self.policy_b2b.mode = "validate"
