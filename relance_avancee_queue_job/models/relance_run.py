@@ -47,7 +47,7 @@ class RelanceRun(models.Model):
             for run_lines in lines.sorted("id").grouped("run_id").values()
             for start in range(0, len(run_lines), size)
         ]
-        without_pdf = lines._invoices_without_pdf()
+        without_pdf = set(lines._invoices_without_pdf().ids)
         executions = [
             batch._relance_delayable_execution(include_manual, without_pdf) for batch in batches
         ]

@@ -45,16 +45,16 @@ class RelanceRunLine(models.Model):
 
     def _relance_delayable_execution(self, include_manual, without_pdf):
         """``(graph, execute)``: the job executing these lines, after the job rendering
-        their invoices' missing PDFs (``without_pdf``: the invoices of all the lines being
-        enqueued that have none) when there are some: the mails then wait for their
-        attachments without a transaction held open meanwhile."""
+        their invoices' missing PDFs (``without_pdf``: the ids of the invoices of all the
+        lines being enqueued that have none) when there are some: the mails then wait for
+        their attachments without a transaction held open meanwhile."""
         description = self.env._(
             "%(run)s: %(count)s customers", run=self.run_id[:1].name, count=len(self)
         )
         execute = self.delayable(
             channel=CHANNEL, identity_key=identity_exact, description=description
         )._relance_job_execute(include_manual=include_manual)
-        if not self.move_ids & without_pdf:
+        if without_pdf.isdisjoint(self.move_ids.ids):
             return execute, execute
         render = self.delayable(
             channel=CHANNEL,
