@@ -11,7 +11,7 @@ class RelanceBulkMixin(models.AbstractModel):
     lines, its actions' invoices) from plain values: the rows inserted by a few queries,
     then the ORM told as ``create`` tells it, so that what depends on them is computed
     (``modified``, the stored computed fields not given) and checked (constraints,
-    companies). ``create`` spends most of its time on such rows in per-record cache
+    companies, access rules). ``create`` spends most of its time on such rows in per-record cache
     work, above all in rounding each amount through the currency of a record of its own.
 
     The values give the stored related fields (those not given are computed after, by
@@ -90,6 +90,7 @@ class RelanceBulkMixin(models.AbstractModel):
         records._validate_fields(written)
         if self._check_company_auto:
             records._check_company()
+        records.check_access("create")
         return records
 
     @api.model
