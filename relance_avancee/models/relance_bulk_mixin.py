@@ -16,38 +16,53 @@ class RelanceBulkMixin(models.AbstractModel):
 
     The values give the stored related fields (those not given are computed after, by
     the ORM), many2many fields as ``[Command.set(ids)]``, no one2many; the caller gives
-    each row's currency."""
+    each row's currency when there are amounts. A value shared by many rows (a level, a
+    mail body) is converted once."""
 
     _name = "relance.bulk.mixin"
     _description = "Dunning rows created in bulk"
 
     @api.model
-    def _bulk_create(self, vals_list, currencies):
+    def _relance_bulk_create(self, vals_list, currencies=None):
         """The records of ``vals_list``, in its order, their amounts rounded in
         ``currencies`` (one ``res.currency`` per values)."""
         self.check_access("create")
         defaults = self._add_missing_default_values({})
         given = set(defaults).union(*vals_list)
+        # as create: the columns given or defaulted, the others left to the database
         columns = [
             field
             for name, field in self._fields.items()
-            if field.store and field.column_type and name not in ("id", *LOG_ACCESS_COLUMNS)
+            if field.store
+            and field.column_type
+            and name in given
+            and name not in ("id", *LOG_ACCESS_COLUMNS)
         ]
         many2many = [
             field
             for field in self._fields.values()
             if field.type == "many2many" and field.store and field.name in given
         ]
+        converted = {}
+
+        def column_value(field, value, currency):
+            if field.type == "monetary":
+                return currency.round(value or 0.0)
+            try:
+                key = (field.name, type(value), value)
+                if key not in converted:
+                    converted[key] = field.convert_to_column_insert(value, self)
+                return converted[key]
+            except TypeError:  # not hashable
+                return field.convert_to_column_insert(value, self)
+
         now, uid = self.env.cr.now(), self.env.uid
         rows = []
-        for vals, currency in zip(vals_list, currencies, strict=True):
+        for vals, currency in zip(vals_list, currencies or [None] * len(vals_list), strict=True):
             values = {**defaults, **vals}
             rows.append(
                 (
-                    *(
-                        self._bulk_value(field, values.get(field.name), currency)
-                        for field in columns
-                    ),
+                    *(column_value(field, values.get(field.name), currency) for field in columns),
                     uid,
                     now,
                     uid,
@@ -71,13 +86,11 @@ class RelanceBulkMixin(models.AbstractModel):
             )
             ids += [row[0] for row in result]
         for field in many2many:
-            self._bulk_insert_relation(field, ids, [vals.get(field.name, ()) for vals in vals_list])
+            self._relance_bulk_insert_relation(
+                field, ids, [vals.get(field.name, ()) for vals in vals_list]
+            )
         records = self.browse(ids)
-        written = [
-            name
-            for name in (*(f.name for f in columns), *(f.name for f in many2many))
-            if name in given
-        ]
+        written = [field.name for field in (*columns, *many2many)]
         with self.env.protecting([self._fields[name] for name in written], records):
             records.modified(written, create=True)
         for field in self._fields.values():
@@ -94,13 +107,7 @@ class RelanceBulkMixin(models.AbstractModel):
         return records
 
     @api.model
-    def _bulk_value(self, field, value, currency):
-        if field.type == "monetary":
-            return currency.round(value or 0.0)
-        return field.convert_to_column_insert(value, self)
-
-    @api.model
-    def _bulk_insert_relation(self, field, ids, commands_list):
+    def _relance_bulk_insert_relation(self, field, ids, commands_list):
         pairs = [
             (id_, co_id)
             for id_, commands in zip(ids, commands_list, strict=True)

@@ -391,7 +391,7 @@ class RelanceHistory(models.Model):
             for command in commands
         ]
         moves = self.env["account.move"].browse({vals["move_id"] for vals in line_vals})
-        self.env["relance.history.line"]._bulk_create(
+        self.env["relance.history.line"]._relance_bulk_create(
             line_vals, [moves.browse(vals["move_id"]).currency_id for vals in line_vals]
         )
         return histories

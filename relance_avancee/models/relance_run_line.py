@@ -117,7 +117,7 @@ class RelanceRunLine(models.Model):
             for vals in vals_list
         ]
         currencies = [runs.browse(vals["run_id"]).company_id.currency_id for vals in vals_list]
-        return self._bulk_create(vals_list, currencies)
+        return self._relance_bulk_create(vals_list, currencies)
 
     def write(self, vals):
         if vals.get("state") in ("excluded", "skipped"):
