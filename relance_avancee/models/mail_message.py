@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import clean_context
 from odoo.tools.mail import generate_tracking_message_id
 
 
@@ -38,7 +39,11 @@ class MailMessage(models.Model):
                 default=email_from, author_id=author_id
             )[False],
         }
-        # created as superuser, as _message_log_batch does (no notification)
-        return self.sudo()._relance_bulk_create(
-            [{**note, "res_id": record.id, "body": bodies[record.id]} for record in records]
+        # as _message_log_batch: as superuser, without the context's defaults
+        return (
+            self.with_context(clean_context(self.env.context))
+            .sudo()
+            ._relance_bulk_create(
+                [{**note, "res_id": record.id, "body": bodies[record.id]} for record in records]
+            )
         )
