@@ -1,11 +1,13 @@
 from odoo import api, fields, models
 
-from odoo.addons.queue_job.delay import chain
+from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import identity_exact
 from odoo.addons.relance_avancee.models.ir_actions_report import RenderError
 
 from .relance_run import ACTIVE_JOB_STATES, CHANNEL
+
+PDF_JOB_SIZE = 50  # customers whose invoice PDFs one job renders
 
 
 class RelanceRunLine(models.Model):
@@ -44,24 +46,32 @@ class RelanceRunLine(models.Model):
         return self.filtered(lambda line: line.job_uuid in set(active.mapped("uuid")))
 
     def _relance_delayable_execution(self, include_manual, without_pdf):
-        """``(graph, execute)``: the job executing these lines, after the job rendering
+        """``(graph, execute)``: the job executing these lines, after the jobs rendering
         their invoices' missing PDFs (``without_pdf``: the ids of the invoices of all the
         lines being enqueued that have none) when there are some: the mails then wait for
-        their attachments without a transaction held open meanwhile."""
+        their attachments without a transaction held open meanwhile. Rendering is the
+        longest work: its jobs take ``PDF_JOB_SIZE`` customers at most, so that the
+        workers share it evenly even when the run has few execution jobs."""
         description = self.env._(
             "%(run)s: %(count)s customers", run=self.run_id[:1].name, count=len(self)
         )
         execute = self.delayable(
             channel=CHANNEL, identity_key=identity_exact, description=description
         )._relance_job_execute(include_manual=include_manual)
-        if without_pdf.isdisjoint(self.move_ids.ids):
+        renders = [
+            chunk.delayable(
+                channel=CHANNEL,
+                description=self.env._("%(run)s: invoice PDFs", run=self.run_id[:1].name),
+            )._relance_job_store_pdfs()
+            for chunk in (
+                self[start : start + PDF_JOB_SIZE] for start in range(0, len(self), PDF_JOB_SIZE)
+            )
+            if not without_pdf.isdisjoint(chunk.move_ids.ids)
+        ]
+        if not renders:
             return execute, execute
-        render = self.delayable(
-            channel=CHANNEL,
-            description=self.env._("%(run)s: invoice PDFs", run=self.run_id[:1].name),
-        )._relance_job_store_pdfs()
         # a chain, whose end is the execution: the run's closing job waits for it
-        return chain(render, execute), execute
+        return chain(group(*renders), execute), execute
 
     def _invoices_without_pdf(self):
         """The invoices of these lines whose level mails them and that have no stored PDF

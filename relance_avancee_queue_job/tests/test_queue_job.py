@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -9,6 +10,7 @@ from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.relance_avancee.tests.common import RelanceCommon
 
+from ..models import relance_run_line
 from ..models.relance_run import JOB_SIZE_PARAM
 
 DUE = date(2026, 3, 2)
@@ -221,3 +223,25 @@ class TestQueueJob(RelanceCommon):
         for execution in executions:
             (pdf_uuid,) = execution.dependencies["depends_on"]
             self.assertIn(pdf_uuid, pdfs.mapped("uuid"))
+
+    def test_pdf_jobs_of_fewer_customers_than_the_execution(self):
+        """Rendering, the longest work, in jobs of ``PDF_JOB_SIZE`` customers at most
+        (here 1, the execution jobs have 2): each execution waits for the PDF jobs of
+        its customers, and sends every mail with its PDFs."""
+        self.policy_b2b.mode = "validate"
+        run = self._run().with_context(relance_no_pdf=False)
+        with patch.object(relance_run_line, "PDF_JOB_SIZE", 1), freeze_time(DAY):
+            run.action_validate()
+        jobs = self._jobs()
+        executions = jobs.filtered(lambda j: j.method_name == "_relance_job_execute")
+        pdfs = jobs.filtered(lambda j: j.method_name == "_relance_job_store_pdfs")
+        self.assertEqual((len(executions), len(pdfs)), (3, 6))
+        for execution in executions:
+            self.assertEqual(len(execution.dependencies["depends_on"]), 2)
+            self.assertLessEqual(
+                set(execution.dependencies["depends_on"]), set(pdfs.mapped("uuid"))
+            )
+        with freeze_time(DAY):
+            self._run_stored_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertTrue(all(move.invoice_pdf_report_id for move in run.line_ids.move_ids))
