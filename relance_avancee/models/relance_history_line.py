@@ -52,8 +52,10 @@ class RelanceHistoryLine(models.Model):
         by_level_date = defaultdict(list)
         for move, level_date in levels.items():
             by_level_date[level_date].append(move.id)
+        # none of these fields is tracked: no snapshot of the invoices' tracked fields
+        moves = self.env["account.move"].with_context(tracking_disable=True)
         for (level, date), move_ids in by_level_date.items():
-            self.env["account.move"].browse(move_ids)._relance_light_write(
+            moves.browse(move_ids)._relance_light_write(
                 {"relance_level_id": level.id, "relance_last_date": date, **values}
             )
 
