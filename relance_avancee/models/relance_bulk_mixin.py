@@ -1,8 +1,7 @@
 from odoo import api, models
+from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tools import SQL
 
-# what the ORM writes itself on every row
-LOG_ACCESS_COLUMNS = ("create_uid", "create_date", "write_uid", "write_date")
 INSERT_BATCH = 1000  # rows per INSERT
 
 
@@ -11,8 +10,9 @@ class RelanceBulkMixin(models.AbstractModel):
     lines, its actions' invoices) from plain values: the rows inserted by a few queries,
     then the ORM told as ``create`` tells it, so that what depends on them is computed
     (``modified``, the stored computed fields not given) and checked (constraints,
-    companies, access rules). ``create`` spends most of its time on such rows in per-record cache
-    work, above all in rounding each amount through the currency of a record of its own.
+    companies, access rules). ``create`` spends most of its time on such rows in
+    per-record cache work, above all in rounding each amount through the currency of a
+    record of its own.
 
     The values give the stored related fields (those not given are computed after, by
     the ORM), many2many fields as ``[Command.set(ids)]``, no one2many; the caller gives

@@ -107,17 +107,19 @@ class RelanceRunLine(models.Model):
             {vals["level_id"] for vals in vals_list if vals.get("level_id")}
         )
         policy_ids = {level.id: level.policy_id.id for level in levels}
-        vals_list = [
-            {
-                **vals,
-                "date": runs.browse(vals["run_id"]).date,
-                "company_id": runs.browse(vals["run_id"]).company_id.id,
-                "policy_id": policy_ids.get(vals.get("level_id")),
-            }
-            for vals in vals_list
-        ]
-        currencies = [runs.browse(vals["run_id"]).company_id.currency_id for vals in vals_list]
-        return self._relance_bulk_create(vals_list, currencies)
+        rows, currencies = [], []
+        for vals in vals_list:
+            run = runs.browse(vals["run_id"])
+            rows.append(
+                {
+                    **vals,
+                    "date": run.date,
+                    "company_id": run.company_id.id,
+                    "policy_id": policy_ids.get(vals.get("level_id")),
+                }
+            )
+            currencies.append(run.company_id.currency_id)
+        return self._relance_bulk_create(rows, currencies)
 
     def write(self, vals):
         if vals.get("state") in ("excluded", "skipped"):
