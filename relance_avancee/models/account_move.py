@@ -289,6 +289,18 @@ class AccountMove(models.Model):
                 (day for day in events if day and (not last or day > last)), default=False
             )
 
+    def _relance_escalation_kept(self, date):
+        """Those of these invoices whose escalation date a reminder on ``date`` leaves as
+        it is, without computing it again: a reminder consumes the escalations up to its
+        date only, so none stays none and one after ``date`` stays, when ``date`` does not
+        go back before the last reminder."""
+        if not date:
+            return self.browse()
+        return self.filtered(
+            lambda m: (not m.relance_last_date or date >= m.relance_last_date)
+            and (not m.relance_escalate_date or m.relance_escalate_date > date)
+        )
+
     @api.depends("relance_history_line_ids.channel", "relance_history_line_ids.state")
     def _compute_relance_handed_over(self):
         for move in self:

@@ -391,9 +391,12 @@ class RelanceHistory(models.Model):
             for command in commands
         ]
         moves = self.env["account.move"].browse({vals["move_id"] for vals in line_vals})
-        self.env["relance.history.line"]._relance_bulk_create(
-            line_vals, [moves.browse(vals["move_id"]).currency_id for vals in line_vals]
-        )
+        # actions without an escalation date (new ones have none) change no invoice's
+        kept = moves if not any(histories.mapped("escalate_date")) else moves.browse()
+        with self.env.protecting([moves._fields["relance_escalate_date"]], kept):
+            self.env["relance.history.line"]._relance_bulk_create(
+                line_vals, [moves.browse(vals["move_id"]).currency_id for vals in line_vals]
+            )
         return histories
 
     def _schedule_in_sending_window(self):

@@ -54,10 +54,13 @@ class RelanceHistoryLine(models.Model):
             by_level_date[level_date].append(move.id)
         # none of these fields is tracked: no snapshot of the invoices' tracked fields
         moves = self.env["account.move"].with_context(tracking_disable=True)
+        escalation = moves._fields["relance_escalate_date"]
         for (level, date), move_ids in by_level_date.items():
-            moves.browse(move_ids)._relance_light_write(
-                {"relance_level_id": level.id, "relance_last_date": date, **values}
-            )
+            batch = moves.browse(move_ids)
+            with self.env.protecting([escalation], batch._relance_escalation_kept(date)):
+                batch._relance_light_write(
+                    {"relance_level_id": level.id, "relance_last_date": date, **values}
+                )
 
     @api.model
     def _restore_levels(self, moves):

@@ -96,6 +96,51 @@ class TestSettlements(RelanceCommon):
         notes = self.customer_b2b.message_ids.mapped("body")
         self.assertTrue(any("Broken promise" in str(body) for body in notes))
 
+    def test_reminder_consumes_the_escalations_up_to_its_date_only(self):
+        """A reminder consumes the escalations dated up to its own date: an invoice that
+        has none keeps none, one escalated after it keeps its date, one escalated before
+        moves on to its next escalation (the execution computes the date again only for
+        the invoices whose date it can change)."""
+        calm, later, earlier = (self._invoice(self.customer_b2b, a) for a in (100, 200, 300))
+        self._relance_cron(DUE + timedelta(days=7))
+        first = calm.relance_level_id
+        history_model = self.env["relance.history"]
+        # an action created with its escalation date (as a run creates actions)
+        history_model._create_with_lines(
+            [
+                history_model._action_values(
+                    self.customer_b2b,
+                    first,
+                    self.env.ref("relance_avancee.channel_call"),
+                    later,
+                    date=DUE + timedelta(days=8),
+                    escalate_date=DUE + timedelta(days=20),
+                )
+            ]
+        )
+        call = self._relance_action(
+            self.customer_b2b, first, "call", earlier, DUE + timedelta(days=8)
+        )
+        call.escalate_date = DUE + timedelta(days=10)
+        promise = self.env["relance.promise"]._promise_for(earlier, DUE + timedelta(days=12), 300)
+        promise.broken_date = DUE + timedelta(days=16)
+        invoices = calm | later | earlier
+        self.assertEqual(
+            invoices.mapped("relance_escalate_date"),
+            [False, DUE + timedelta(days=20), DUE + timedelta(days=10)],
+        )
+        phone = first.policy_id.level_ids.filtered(lambda lv: lv.name == "Phone call")
+        self.env["relance.history.line"]._set_levels(
+            {invoice: (phone, DUE + timedelta(days=14)) for invoice in invoices}
+        )
+        self.env.flush_all()
+        invoices.invalidate_recordset()
+        self.assertEqual(invoices.mapped("relance_last_date"), [DUE + timedelta(days=14)] * 3)
+        self.assertEqual(
+            invoices.mapped("relance_escalate_date"),
+            [False, DUE + timedelta(days=20), DUE + timedelta(days=16)],
+        )
+
     def test_payment_plan_matched_in_order_and_missed_instalment(self):
         invoices = self._invoice(self.customer_b2c, 200.0) | self._invoice(self.customer_b2c, 100.0)
         self._relance_cron(DUE + timedelta(days=3))
