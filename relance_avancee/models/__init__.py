@@ -40,6 +40,7 @@ from . import relance_satisfaction
 from . import relance_kpi_month
 from . import mail_activity
 from . import mail_message
+from . import mail_mail
 from . import mail_notification
 from . import account_payment_term
 from . import relance_payment_declaration

@@ -56,7 +56,7 @@ class RelanceExecutorEmail(models.AbstractModel):
                 for history in template_histories
             ]
             ordered |= template_histories
-        mails = self.env["mail.mail"].sudo().create(mail_vals)
+        mails = self.env["mail.mail"]._relance_create_mails(mail_vals)
         # mails come in template order: pair them with the histories in that same order
         for history, mail in zip(ordered, mails, strict=True):
             history.mail_id = mail

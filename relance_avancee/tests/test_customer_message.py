@@ -217,6 +217,59 @@ class TestCustomerMessage(RelanceCommon):
         )
         self.assertEqual(move.message_ids[:2], logged | notes[move])
 
+    def test_reminder_mails_stored_as_odoo_creates_them(self):
+        """The reminders' mails and their messages are inserted in bulk: each row is the
+        one ``mail.mail.create`` writes for the same values (every column but the ids,
+        the timestamps and the Message-Id), copies and attachments included."""
+        move = self._invoice(100.0, TODAY - timedelta(days=20), self.company.currency_id)
+        history = self._relance_action(
+            self.customer, self._level("First reminder"), "email", move, TODAY
+        )
+        history.scheduled_at = datetime(2026, 5, 20, 6, 0)
+        pdf = self.env["ir.attachment"].create(
+            {"name": "INV.pdf", "raw": b"%PDF-1.4", "res_model": "account.move", "res_id": move.id}
+        )
+        controller = self.env["res.partner"].create(
+            {"name": "Contrôle crédit", "email": "credit@example.com"}
+        )
+        vals = self.env["relance.executor.email"]._mail_values(
+            history,
+            {"subject": "Relance", "body_html": "<p>Bonjour</p>", "reply_to": False},
+            {move.id: pdf.id},
+            self.env.ref("mail.mt_note").id,
+            {history.id: (["Service comptable <factures@alpins.example>"], controller)},
+        )
+        ours = self.env["mail.mail"]._relance_create_mails([dict(vals)])
+        odoo = self.env["mail.mail"].sudo().create([dict(vals)])
+        self.env.flush_all()
+
+        def rows(table, ids, skipped):
+            self.env.cr.execute(f"SELECT * FROM {table} WHERE id IN %s ORDER BY id", (ids,))
+            columns = [c.name for c in self.env.cr.description]
+            return [
+                {k: v for k, v in zip(columns, row, strict=True) if k not in skipped}
+                for row in self.env.cr.fetchall()
+            ]
+
+        timestamps = {"id", "create_date", "write_date"}
+        ours_mail, odoo_mail = rows(
+            "mail_mail", (ours.id, odoo.id), {*timestamps, "mail_message_id"}
+        )
+        self.assertEqual(ours_mail, odoo_mail)
+        self.assertEqual(ours_mail["scheduled_date"], datetime(2026, 5, 20, 6, 0))
+        ours_message, odoo_message = rows(
+            "mail_message",
+            (ours.mail_message_id.id, odoo.mail_message_id.id),
+            {*timestamps, "message_id", "date"},
+        )
+        self.assertEqual(ours_message, odoo_message)
+        self.assertEqual(ours_message["email_from"], self.company.email_formatted)
+        self.assertNotEqual(ours.message_id, odoo.message_id)
+        self.assertEqual(ours.recipient_ids, controller)
+        self.assertEqual(ours.attachment_ids, pdf)
+        self.assertEqual(ours.email_cc, "Service comptable <factures@alpins.example>")
+        self.assertIn(ours.mail_message_id, self.customer.message_ids)
+
     def test_formal_notice_leaves_invoices_not_yet_due_out(self):
         notice = self._level("Formal notice (mise en demeure)")
         late = self._invoice(900.0, TODAY - timedelta(days=41), self.company.currency_id)
