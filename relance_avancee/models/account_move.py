@@ -289,6 +289,24 @@ class AccountMove(models.Model):
                 (day for day in events if day and (not last or day > last)), default=False
             )
 
+    def _relance_stored_pdfs(self):
+        """{invoice id: attachment id} of these invoices' stored legal PDFs (Send &
+        Print's), in one query on the attachments, as ``invoice_pdf_report_id`` finds
+        them but without computing that field invoice by invoice."""
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("res_field", "=", "invoice_pdf_report_file"),
+                ],
+                ["res_id"],
+            )
+        )
+        return {attachment.res_id: attachment.id for attachment in attachments}
+
     def _relance_escalation_kept(self, date):
         """Those of these invoices whose escalation date a reminder on ``date`` leaves as
         it is, without computing it again: a reminder consumes the escalations up to its

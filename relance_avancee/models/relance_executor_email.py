@@ -169,7 +169,7 @@ class RelanceExecutorEmail(models.AbstractModel):
         if self.env.context.get("relance_no_pdf"):
             return pdfs
         moves = histories.filtered(lambda h: h.level_id.attach_invoices).line_ids.move_id
-        pdfs.update({m.id: m.invoice_pdf_report_id.id for m in moves if m.invoice_pdf_report_id})
+        pdfs.update(moves._relance_stored_pdfs())
         missing = moves.filtered(lambda m: m.id not in pdfs)
         if not missing:
             return pdfs

@@ -40,7 +40,7 @@ class RelanceHistory(models.Model):
 
     _name = "relance.history"
     _description = "Dunning action"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "relance.bulk.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
@@ -379,11 +379,15 @@ class RelanceHistory(models.Model):
     @api.model
     def _create_with_lines(self, vals_list):
         """``create(vals_list)`` for the actions of a run, whose invoice lines are given as
-        ``Command.create`` (``_action_values``): the actions by the ORM, their lines in
-        bulk (``relance.bulk.mixin``), amounts in each invoice's currency."""
+        ``Command.create`` (``_action_values``): the actions and their lines in bulk
+        (``relance.bulk.mixin``), amounts in the company's currency for the actions, in
+        each invoice's for the lines. A run's actions log no creation message and have
+        no follower (as ``create`` with ``tracking_disable``)."""
         lines_list = [vals.get("line_ids", []) for vals in vals_list]
-        histories = self.create(
-            [{k: v for k, v in vals.items() if k != "line_ids"} for vals in vals_list]
+        companies = self.env["res.company"].browse({vals["company_id"] for vals in vals_list})
+        histories = self._relance_bulk_create(
+            [{k: v for k, v in vals.items() if k != "line_ids"} for vals in vals_list],
+            [companies.browse(vals["company_id"]).currency_id for vals in vals_list],
         )
         line_vals = [
             {**command[2], "history_id": history.id}
@@ -391,9 +395,14 @@ class RelanceHistory(models.Model):
             for command in commands
         ]
         moves = self.env["account.move"].browse({vals["move_id"] for vals in line_vals})
-        # actions without an escalation date (new ones have none) change no invoice's
-        kept = moves if not any(histories.mapped("escalate_date")) else moves.browse()
-        with self.env.protecting([moves._fields["relance_escalate_date"]], kept):
+        # what new lines change on their invoices, computed again only when it can change:
+        # the escalation date (new actions have none), handed over (by a done handover)
+        kept = []
+        if not any(histories.mapped("escalate_date")):
+            kept.append(moves._fields["relance_escalate_date"])
+        if not any(v.get("channel") == "handover" and v.get("state") == "done" for v in line_vals):
+            kept.append(moves._fields["relance_handed_over"])
+        with self.env.protecting(kept, moves):
             self.env["relance.history.line"]._relance_bulk_create(
                 line_vals, [moves.browse(vals["move_id"]).currency_id for vals in line_vals]
             )

@@ -264,6 +264,7 @@ class RelanceRunLine(models.Model):
                     "amount_residual_signed",
                     "relance_handed_over",
                     "relance_escalate_date",
+                    "relance_last_date",
                 ]
             )
             for line in lines:

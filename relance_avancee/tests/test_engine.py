@@ -401,6 +401,19 @@ class TestEngine(RelanceCommon):
             ]
 
         self.assertEqual(rows(bulk), rows(orm))
+        # the actions' own rows: those create writes (but the channel and the timestamps)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT * FROM relance_history WHERE id IN %s ORDER BY id", (tuple((bulk | orm).ids),)
+        )
+        columns = [c.name for c in self.env.cr.description]
+        skipped = {"id", "channel_id", "channel", "create_date", "write_date"}
+        bulk_row, orm_row = (
+            {k: v for k, v in zip(columns, row, strict=True) if k not in skipped}
+            for row in self.env.cr.fetchall()
+        )
+        self.assertEqual(bulk_row, orm_row)
+        self.assertEqual(bulk_row["amount_due"], orm.amount_due)
         self.assertEqual(bulk.line_ids.mapped("amount_residual"), [1000.0, 333.33])
         self.assertEqual(bulk.line_ids.mapped("channel"), ["email", "email"])
         self.assertEqual(bulk.line_ids.move_id, moves)

@@ -83,19 +83,7 @@ class RelanceRunLine(models.Model):
             and "email" in line.level_id.channel_ids.mapped("code")
         )
         moves = mailed.move_ids
-        stored = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("res_model", "=", "account.move"),
-                    ("res_field", "=", "invoice_pdf_report_file"),
-                    ("res_id", "in", moves.ids),
-                ],
-                ["res_id"],
-            )
-        )
-        return moves - moves.browse(stored.mapped("res_id"))
+        return moves - moves.browse(moves._relance_stored_pdfs())
 
     def _relance_job_store_pdfs(self):
         """Job: renders and stores the missing invoice PDFs of these lines; retried while
