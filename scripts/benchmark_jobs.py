@@ -384,6 +384,19 @@ def generate(args):
         print(f"installing {MODULE} on them…", flush=True)
         seconds = odoo_cli(DB_NAME, "-i", MODULE)
         print(f"  installed in {seconds:.0f} s", flush=True)
+    vacuum(DB_NAME)
+
+
+def vacuum(db_name):
+    """``VACUUM ANALYZE``: the data as a production server keeps it, its autovacuum having
+    cleaned up after the generation and the module's install (which rewrote every
+    invoice). The PostgreSQL of the CI machines runs with ``autovacuum = off``: without
+    this, each phase's copy carried the install's 100,000 dead invoice rows and stale
+    statistics, and an execution job's UPDATE of its invoices took 3 to 5 times longer."""
+    start = time.perf_counter()
+    with contextlib.closing(connect(db_name)) as conn:
+        query(conn, "VACUUM ANALYZE")
+    print(f"  {db_name} vacuumed in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def check_data(env):

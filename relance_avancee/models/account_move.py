@@ -321,11 +321,20 @@ class AccountMove(models.Model):
 
     @api.depends("relance_history_line_ids.channel", "relance_history_line_ids.state")
     def _compute_relance_handed_over(self):
-        for move in self:
-            move.relance_handed_over = any(
-                line.channel == "handover" and line.state == "done"
-                for line in move.relance_history_line_ids
+        # one query for the few handed over, not every invoice's whole history read
+        handed_over = {
+            move.id
+            for [move] in self.env["relance.history.line"]._read_group(
+                [
+                    ("move_id", "in", self._origin.ids),
+                    ("channel", "=", "handover"),
+                    ("state", "=", "done"),
+                ],
+                ["move_id"],
             )
+        }
+        for move in self:
+            move.relance_handed_over = move._origin.id in handed_over
 
     @api.depends("relance_policy_id", "move_type", "state")
     def _compute_relance_warning(self):
