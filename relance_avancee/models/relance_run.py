@@ -85,9 +85,12 @@ class RelanceRun(models.Model):
                 raise UserError(self.env._("Only a draft run can be validated."))
         self.write({"state": "validated", "validated_by_id": self.env.uid})
         self.activity_ids.action_feedback(feedback=self.env._("Run validated."))
-        self._execute_lines(
-            self.line_ids.filtered(lambda line: line.state == "proposed"), include_manual=True
+        proposed = self.env["relance.run.line"].search_fetch(
+            [("run_id", "in", self.ids), ("state", "=", "proposed")],
+            ["state", "run_id", "level_id"],
+            order="id",
         )
+        self._execute_lines(proposed, include_manual=True)
         return True
 
     def action_print_letters(self):

@@ -35,7 +35,9 @@ class RelanceRun(models.Model):
         already has a job to run is left to it."""
         if self.env.context.get("relance_synchronous"):
             return super()._execute_lines(lines, include_manual)
-        lines = lines.filtered(lambda line: line.state == "proposed")
+        # the lines' jobs are technical links: the accountant's rights were checked on
+        # the runs (checking them again on each of 20,000 lines took a second)
+        lines = lines.sudo().filtered(lambda line: line.state == "proposed")
         lines -= lines._with_active_job()
         if not lines:
             return self._update_state()
@@ -44,10 +46,10 @@ class RelanceRun(models.Model):
         )
         batches = [
             run_lines[start : start + size]
-            for run_lines in lines.sorted("id").grouped("run_id").values()
+            for run_lines in lines.browse(sorted(lines.ids)).grouped("run_id").values()
             for start in range(0, len(run_lines), size)
         ]
-        without_pdf = set(lines._invoices_without_pdf().ids)
+        without_pdf = set(lines._missing_invoice_pdfs())
         executions = [
             batch._relance_delayable_execution(include_manual, without_pdf) for batch in batches
         ]
@@ -55,8 +57,13 @@ class RelanceRun(models.Model):
             channel=CHANNEL, description=self.env._("Dunning runs: close and notify")
         )._relance_job_finish()
         chain(group(*(graph for graph, _execute in executions)), finish).delay()
-        for batch, (_graph, execute) in zip(batches, executions, strict=True):
-            batch.job_uuid = execute._generated_job.uuid
+        lines._relance_link_jobs(
+            {
+                line_id: execute._generated_job.uuid
+                for batch, (_graph, execute) in zip(batches, executions, strict=True)
+                for line_id in batch.ids
+            }
+        )
 
     def _relance_job_finish(self):
         """The last job of an execution: the runs with nothing left to execute are done,
