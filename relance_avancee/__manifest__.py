@@ -2,7 +2,7 @@
     "name": "Relance avancée — French invoice dunning",
     "summary": "Escalating reminders of unpaid customer invoices: B2B/B2C policies, "
     "email, SMS, calls, letters, formal notice, French late-payment law",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/relance-avancee/relance_avancee",
     "author": "relance_avancee developers",

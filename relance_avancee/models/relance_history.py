@@ -305,6 +305,21 @@ class RelanceHistory(models.Model):
             self.env._("The dunning history is never deleted; cancel the action instead.")
         )
 
+    def write(self, vals):
+        was_cancelled = (
+            self.filtered(lambda h: h.state == "cancelled") if "state" in vals else self.browse()
+        )
+        result = super().write(vals)
+        if "state" in vals:
+            # the invoice lines of a cancelled action no longer count (see their unique
+            # index); the others are not rewritten when their action changes state
+            cancelled = vals["state"] == "cancelled"
+            changed = (self - was_cancelled if cancelled else was_cancelled).line_ids
+            changed.write({"cancelled": cancelled})
+            # at once: a line of a new action for the same invoice may be inserted next
+            changed.flush_recordset(["cancelled"])
+        return result
+
     def action_cancel(self):
         self.filtered(lambda h: h.state == "todo").write({"state": "cancelled"})
 
@@ -360,7 +375,7 @@ class RelanceHistory(models.Model):
         copied = {
             "channel": channel.code,
             "company_id": vals["company_id"],
-            "state": vals.get("state", "todo"),
+            "cancelled": vals.get("state") == "cancelled",
             "date": vals.get("date") or fields.Date.context_today(self),
         }
         vals["line_ids"] = [
@@ -400,7 +415,7 @@ class RelanceHistory(models.Model):
         kept = []
         if not any(histories.mapped("escalate_date")):
             kept.append(moves._fields["relance_escalate_date"])
-        if not any(v.get("channel") == "handover" and v.get("state") == "done" for v in line_vals):
+        if not histories.filtered(lambda h: h.channel == "handover" and h.state == "done"):
             kept.append(moves._fields["relance_handed_over"])
         with self.env.protecting(kept, moves):
             self.env["relance.history.line"]._relance_bulk_create(

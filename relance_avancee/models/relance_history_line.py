@@ -26,7 +26,11 @@ class RelanceHistoryLine(models.Model):
         "of the customer's other invoices.",
     )
     channel = fields.Selection(related="history_id.channel", store=True)
-    state = fields.Selection(related="history_id.state", store=True)
+    # the action's state, not a copy: executing an action does not rewrite its lines
+    state = fields.Selection(related="history_id.state")
+    cancelled = fields.Boolean(
+        readonly=True, copy=False, help="Its action was cancelled: it no longer counts."
+    )
     date = fields.Date(related="history_id.date", store=True)
     partner_id = fields.Many2one(related="history_id.partner_id")
     company_id = fields.Many2one(related="history_id.company_id", store=True)
@@ -41,7 +45,7 @@ class RelanceHistoryLine(models.Model):
             line.level_id = line.history_id.level_id
 
     _once_per_level_channel = models.UniqueIndex(
-        "(move_id, level_id, channel) WHERE state != 'cancelled'",
+        "(move_id, level_id, channel) WHERE cancelled IS NOT TRUE",
         "This invoice already had this action at this level.",
     )
 

@@ -345,7 +345,7 @@ class RelanceRunLine(models.Model):
             [
                 ("move_id", "in", all_moves.ids),
                 ("level_id", "in", all_moves.relance_next_level_id.ids),
-                ("state", "!=", "cancelled"),
+                ("cancelled", "=", False),
             ],
             ["channel", "move_id", "level_id"],
         )

@@ -275,3 +275,25 @@ class TestInstall(RelanceCommon):
             self.assertEqual(after, before[company], company.name)
         restored = Policy.search([("company_id", "=", bare.id)])
         self.assertEqual(sorted(map(_ladder, restored)), sorted(map(_ladder, templates)))
+
+    def test_upgrade_flags_the_invoice_lines_of_cancelled_actions(self):
+        """Until 19.0.1.5.0 each invoice line of an action stored a copy of the action's
+        state: the upgrade flags the lines of cancelled actions (the unique index leaves
+        them out), and only those."""
+        invoice = self._relance_invoice(self.customer_b2b, 100.0, fields.Date.to_date("2026-01-05"))
+        level = self.policy_b2b.level_ids.filtered(lambda lv: lv.offset_days == 7)
+        cancelled = self._relance_action(self.customer_b2b, level, "email", invoice, "2026-01-12")
+        cancelled.action_cancel()
+        done = self._relance_action(self.customer_b2b, level, "email", invoice, "2026-01-13")
+        done.action_done()
+        self.assertEqual((cancelled | done).line_ids.mapped("cancelled"), [True, False])
+        self.env.flush_all()
+        cr = self.env.cr
+        # the database as 19.0.1.4.0 left it: no flag yet (nor the index that reads it)
+        cr.execute("DROP INDEX relance_history_line_once_per_level_channel")
+        cr.execute("ALTER TABLE relance_history_line DROP COLUMN cancelled")
+        migration = "relance_avancee/migrations/19.0.1.5.0/pre-migration.py"
+        exec_script(cr, "19.0.1.4.0", file_path(migration), "relance_avancee", "pre")
+        self.env.invalidate_all()
+        self.assertEqual(cancelled.line_ids.cancelled, True)
+        self.assertEqual(done.line_ids.cancelled, False)
