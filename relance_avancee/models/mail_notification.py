@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, fields, models
 
 # the notification states of a mail or SMS that did not reach its recipient
 UNDELIVERED = ("exception", "bounce")
@@ -11,7 +11,18 @@ class MailNotification(models.Model):
     and executed, and the invoices no channel reached go back to the level their other
     actions give them."""
 
-    _inherit = "mail.notification"
+    _name = "mail.notification"
+    _inherit = ["mail.notification", "relance.bulk.mixin"]
+
+    @api.model
+    def _relance_create_read(self, vals_list):
+        """``create(vals_list)`` of notifications already read (a reminder's notification
+        of its dunning contact), in bulk (``relance.bulk.mixin``), as superuser: the rows
+        ``create`` writes, read now."""
+        now = fields.Datetime.now()
+        return self.sudo()._relance_bulk_create(
+            [{**vals, "is_read": True, "read_date": now} for vals in vals_list]
+        )
 
     def write(self, vals):
         result = super().write(vals)

@@ -57,22 +57,23 @@ class RelanceBulkMixin(models.AbstractModel):
                 return field.convert_to_column_insert(value, self)
 
         now, uid = self.env.cr.now(), self.env.uid
+        log_access = (uid, now, uid, now) if self._log_access else ()
         rows = []
         for vals, currency in zip(vals_list, currencies or [None] * len(vals_list), strict=True):
             values = {**defaults, **vals}
             rows.append(
                 (
                     *(column_value(field, values.get(field.name), currency) for field in columns),
-                    uid,
-                    now,
-                    uid,
-                    now,
+                    *log_access,
                 )
             )
         self.flush_model()
         names = SQL(", ").join(
             SQL.identifier(name)
-            for name in [*(field.name for field in columns), *LOG_ACCESS_COLUMNS]
+            for name in [
+                *(field.name for field in columns),
+                *(LOG_ACCESS_COLUMNS if self._log_access else ()),
+            ]
         )
         ids = []
         for start in range(0, len(rows), INSERT_BATCH):

@@ -59,11 +59,10 @@ class RelanceExecutorEmail(models.AbstractModel):
         mails = self.env["mail.mail"]._relance_create_mails(mail_vals)
         # mails come in template order: pair them with the histories in that same order
         for history, mail in zip(ordered, mails, strict=True):
-            history.mail_id = mail
-            history.message_id = mail.mail_message_id
+            history.write({"mail_id": mail.id, "message_id": mail.mail_message_id.id})
         # the dunning contact's notification: Odoo marks it sent, in error or bounced, and
         # the action follows it (see mail.notification)
-        self.env["mail.notification"].sudo().create(
+        self.env["mail.notification"]._relance_create_read(
             [
                 {
                     "mail_message_id": history.message_id.id,
@@ -71,7 +70,6 @@ class RelanceExecutorEmail(models.AbstractModel):
                     "res_partner_id": history.contact_id.id,
                     "notification_type": "email",
                     "notification_status": "ready",
-                    "is_read": True,
                 }
                 for history in ordered
             ]

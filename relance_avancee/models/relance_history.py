@@ -430,16 +430,18 @@ class RelanceHistory(models.Model):
         today = fields.Date.context_today(self)
         # actions dated in the past (a simulated run) are not held back by today's hour
         current = self.filtered(lambda h: h.date >= today)
-        opening = {policy: policy._next_sending_time(now) for policy in current.policy_id}
-        for history in current:
-            policy = history.policy_id
-            when = opening[policy]
+        for policy, histories in current.grouped("policy_id").items():
+            when = policy._next_sending_time(now)
             if when > now:
                 local = pytz.utc.localize(when).astimezone(policy._sending_tz())
-                history.scheduled_at = when
-                history.reason = self.env._(
-                    "Out of the sending window: goes out on %(when)s.",
-                    when=local.strftime("%Y-%m-%d %H:%M"),
+                histories.write(
+                    {
+                        "scheduled_at": when,
+                        "reason": self.env._(
+                            "Out of the sending window: goes out on %(when)s.",
+                            when=local.strftime("%Y-%m-%d %H:%M"),
+                        ),
+                    }
                 )
 
     @api.model

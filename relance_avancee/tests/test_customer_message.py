@@ -269,6 +269,31 @@ class TestCustomerMessage(RelanceCommon):
         self.assertEqual(ours.attachment_ids, pdf)
         self.assertEqual(ours.email_cc, "Service comptable <factures@alpins.example>")
         self.assertIn(ours.mail_message_id, self.customer.message_ids)
+        # and the dunning contact's notification of each, read
+        notification_model = self.env["mail.notification"]
+
+        def notification(mail):
+            return {
+                "mail_message_id": mail.mail_message_id.id,
+                "mail_mail_id": mail.id,
+                "res_partner_id": self.customer.id,
+                "notification_type": "email",
+                "notification_status": "ready",
+            }
+
+        ours_notification = notification_model._relance_create_read([notification(ours)])
+        odoo_notification = notification_model.sudo().create(
+            [{**notification(odoo), "is_read": True}]
+        )
+        self.env.flush_all()
+        ours_row, odoo_row = rows(
+            "mail_notification",
+            (ours_notification.id, odoo_notification.id),
+            {"id", "mail_message_id", "mail_mail_id", "read_date"},
+        )
+        self.assertEqual(ours_row, odoo_row)
+        self.assertTrue(ours_notification.read_date)
+        self.assertEqual(ours.mail_message_id.notification_ids, ours_notification)
 
     def test_formal_notice_leaves_invoices_not_yet_due_out(self):
         notice = self._level("Formal notice (mise en demeure)")
