@@ -45,7 +45,7 @@ customers); wall time, ms per customer, peak RSS of each kind of server process.
 Usage::
 
     .venv/bin/python scripts/benchmark_jobs.py [--invoices 100000] [--customers 20000] \
-        [--reuse] [--pdf-customers 500] [--job-size 100] [--workers 1,2] \
+        [--reuse] [--pdf-customers 500] [--job-size 200] [--workers 1,2] \
         [--phases email,stored,rendered] [--timeout 900] [--drop]
 
 Wait until the machine is idle first (the load average is printed). The invoices are due
@@ -120,7 +120,7 @@ def parse_args():
     parser.add_argument(
         "--pdf-customers", type=int, default=500, help="customers of the 'rendered' phase"
     )
-    parser.add_argument("--job-size", type=int, default=100, help="customers per job")
+    parser.add_argument("--job-size", type=int, default=200, help="customers per job")
     parser.add_argument("--workers", default="1,2", help="jobs at once, e.g. 1,2")
     parser.add_argument("--phases", default=",".join(PHASES), help="among " + ",".join(PHASES))
     parser.add_argument(

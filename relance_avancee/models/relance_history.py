@@ -306,18 +306,22 @@ class RelanceHistory(models.Model):
         )
 
     def write(self, vals):
-        was_cancelled = (
-            self.filtered(lambda h: h.state == "cancelled") if "state" in vals else self.browse()
-        )
-        result = super().write(vals)
-        if "state" in vals:
-            # the invoice lines of a cancelled action no longer count (see their unique
-            # index); the others are not rewritten when their action changes state
-            cancelled = vals["state"] == "cancelled"
-            changed = (self - was_cancelled if cancelled else was_cancelled).line_ids
-            changed.write({"cancelled": cancelled})
-            # at once: a line of a new action for the same invoice may be inserted next
-            changed.flush_recordset(["cancelled"])
+        if "state" not in vals:
+            return super().write(vals)
+        was_cancelled = self.filtered(lambda h: h.state == "cancelled")
+        moves = self.env["account.move"]
+        if not self.filtered(lambda h: h.channel == "handover"):
+            # only a handover changes its invoices' handed-over flag: not computed again
+            moves = self.line_ids.move_id
+        with self.env.protecting([moves._fields["relance_handed_over"]], moves):
+            result = super().write(vals)
+        # the invoice lines of a cancelled action no longer count (see their unique
+        # index); the others are not rewritten when their action changes state
+        cancelled = vals["state"] == "cancelled"
+        changed = (self - was_cancelled if cancelled else was_cancelled).line_ids
+        changed.write({"cancelled": cancelled})
+        # at once: a line of a new action for the same invoice may be inserted next
+        changed.flush_recordset(["cancelled"])
         return result
 
     def action_cancel(self):

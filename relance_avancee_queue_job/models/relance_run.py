@@ -4,7 +4,7 @@ from odoo.addons.queue_job.delay import chain, group
 
 CHANNEL = "root.relance"
 JOB_SIZE_PARAM = "relance_avancee_queue_job.job_size"
-DEFAULT_JOB_SIZE = 100  # customers per job
+DEFAULT_JOB_SIZE = 200  # customers per job
 # the jobs still to run or running, in queue_job's states
 ACTIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 
