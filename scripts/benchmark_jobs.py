@@ -15,7 +15,9 @@ customers); wall time, ms per customer, peak RSS of each kind of server process.
    and due date; the due dates are 7 to 14 days ago (the B2B "First reminder", email). Then
    ``-i relance_avancee_queue_job`` on them (the module's backfill brings them into dunning).
    Checked: the invoice count, balanced moves, a sample whose ``amount_residual`` equals its
-   receivable line's residual (SQL on every invoice, the ORM on a sample).
+   receivable line's residual (SQL on every invoice, the ORM on a sample). Then ``VACUUM
+   ANALYZE``, which a production server's autovacuum would have done since: the CI
+   machines' PostgreSQL runs with ``autovacuum = off``.
 2. The proposal in this process (``relance.engine._compute_proposal``, rolled back): wall
    time, SQL queries of this thread. Then, in a copy ``relance_jobs_bench_proposed``, the
    run is prepared for real (``_prepare_run``, timed) and committed: the template of each
