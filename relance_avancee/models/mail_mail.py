@@ -52,7 +52,7 @@ class MailMail(models.Model):
         )
 
     def _relance_bulk_creatable(self, vals):
-        m2m = [name for name, value in vals.items() if self._fields[name].type == "many2many"]
+        m2m = [name for name in vals if self._fields[name].type == "many2many"]
         return (
             "email_from" in vals
             and not vals.get("body")

@@ -108,7 +108,7 @@ class RelanceRunLine(models.Model):
         )
         if not levels:
             return {}
-        moves = self._fields["move_ids"]
+        move_ids = self._fields["move_ids"]
         self.flush_model(["move_ids", "level_id"])
         self.env["ir.attachment"].flush_model(["res_model", "res_field", "res_id"])
         rows = self.env.execute_query(
@@ -123,9 +123,9 @@ class RelanceRunLine(models.Model):
                              WHERE attachment.res_model = 'account.move'
                                AND attachment.res_field = 'invoice_pdf_report_file'
                                AND attachment.res_id = rel.%(move)s)""",
-                line=SQL.identifier(moves.column1),
-                move=SQL.identifier(moves.column2),
-                relation=SQL.identifier(moves.relation),
+                line=SQL.identifier(move_ids.column1),
+                move=SQL.identifier(move_ids.column2),
+                relation=SQL.identifier(move_ids.relation),
                 lines=SQL.identifier(self._table),
                 line_ids=self.ids,
                 level_ids=levels.ids,
